@@ -1,0 +1,53 @@
+# Threadline: `make run` serves the demo site, `make test` runs the whole suite.
+# Both work from a fresh clone: they create the virtualenv, install, start the
+# embedded PostgreSQL (unless DATABASE_URL is set) and migrate.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+export DEBUG ?= 1
+
+.PHONY: run test setup db db-stop chromium lint bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loaddemo
+	$(BIN)/python manage.py ensure_demo_admin
+
+db: $(STAMP)
+	$(BIN)/python -m config.embedded_db start
+
+db-stop: $(STAMP)
+	$(BIN)/python -m config.embedded_db stop
+
+run: setup
+	@echo "Serving Threadline on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it."
+	@trap '$(BIN)/python -m config.embedded_db stop' EXIT; \
+	$(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+chromium:
+	@test -x /usr/bin/chromium || (echo "Installing Debian's chromium for the browser tests…" && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: setup chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	-$(BIN)/python -m config.embedded_db stop
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,76 @@
+import markdown
+import nh3
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+ARTICLE_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "a", "blockquote", "code", "pre",
+    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+}  # fmt: skip
+
+
+def render_article_markdown(text: str) -> str:
+    """Editors' Markdown to HTML, sanitised all the same (an account can be stolen)."""
+    html = markdown.markdown(text, extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    return nh3.clean(html, tags=ARTICLE_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener")
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Articles readers may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_comment_counts(self):
+        """Annotate approved-comment counts in the same query as the articles."""
+        return self.annotate(approved_comment_count=Count("comments", filter=Q(comments__status="approved")))
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True, help_text="One or two sentences for lists and feeds.")
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(editable=False, blank=True)
+    byline = models.CharField(max_length=200, blank=True)
+    source_name = models.CharField("source", max_length=200, blank=True)
+    source_url = models.URLField("source URL", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    comments_open = models.BooleanField(default=True)
+    comments_close_at = models.DateTimeField(
+        null=True, blank=True, help_text="Optional: the discussion closes by itself at this time."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_published_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_article_markdown(self.body)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_accepting_comments(self) -> bool:
+        if not self.comments_open:
+            return False
+        return self.comments_close_at is None or timezone.now() < self.comments_close_at

@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+from mptt.querysets import TreeQuerySet
+
+from comments.markup import render_comment_body
+
+TREE_ID_SEQUENCE = "comments_comment_tree_id_seq"
+
+
+class CommentQuerySet(TreeQuerySet):
+    def approved(self):
+        """Comments every reader may see."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def for_article(self, article):
+        """The article's comments, all threads."""
+        return self.filter(article=article)
+
+    def roots(self):
+        """Top-level comments: one per thread."""
+        return self.filter(parent__isnull=True)
+
+
+class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
+    def _get_next_tree_id(self) -> int:
+        # django-mptt's own max(tree_id)+1 hands the same id to two concurrent
+        # new threads; a sequence never does, and it needs no lock.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [TREE_ID_SEQUENCE])
+            return cursor.fetchone()[0]
+
+
+class Comment(MPTTModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
+    parent = TreeForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    author_name = models.CharField(max_length=80)
+    author_email = models.EmailField(blank=True, help_text="Private: never shown to readers.")
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    report_count = models.PositiveIntegerField(default=0)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    # Set by the comment form; a second submission of the same form finds the first comment.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = CommentManager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["article", "tree_id"],
+                condition=models.Q(parent__isnull=True),
+                name="comment_article_roots_idx",
+            ),
+            models.Index(fields=["status", "created_at"], name="comment_status_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name}: {self.excerpt}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_comment_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_removed(self) -> bool:
+        return self.status == self.Status.REMOVED
+
+    @property
+    def excerpt(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    @property
+    def reply_count(self) -> int:
+        """Every descendant, whatever its status (nested-set arithmetic, no query)."""
+        return (self.rght - self.lft - 1) // 2

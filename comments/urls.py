@@ -1,0 +1,10 @@
+from django.urls import path
+
+from comments import views
+
+app_name = "comments"
+urlpatterns = [
+    path("post/<slug:slug>/", views.add_comment, name="add"),
+    path("<int:pk>/", views.comment_thread, name="thread"),
+    path("<int:pk>/reply/", views.reply, name="reply"),
+]

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Migrations, optional demo content, then the command (gunicorn by default).
+set -e
+if [ -z "$SECRET_KEY" ]; then
+  # No secret given: make one once and keep it on the var volume (never in the image or the repo).
+  [ -s /app/var/secret_key ] || python -c "import secrets; print(secrets.token_urlsafe(50))" > /app/var/secret_key
+  SECRET_KEY=$(cat /app/var/secret_key)
+  export SECRET_KEY
+fi
+python manage.py migrate --noinput
+if [ "${LOAD_DEMO:-0}" = "1" ]; then
+  python manage.py loaddemo
+  python manage.py ensure_demo_admin
+fi
+exec "$@"

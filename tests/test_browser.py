@@ -1,0 +1,77 @@
+"""A reader in headless Chromium: open an article, comment, reply, see the reply nested."""
+
+import os
+
+import pytest
+
+from comments.models import Comment
+from tests.factories import ArticleFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_reader_comments_replies_and_sees_the_reply_nested(live_server, page):
+    article = ArticleFactory(title="Trains at night")
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Trains at night").click()
+    page.get_by_label("Comment", exact=True).fill("Sleeper trains deserve a comeback.")
+    page.get_by_label("Name").fill("Rita")
+    page.get_by_label("Email").fill("rita@example.org")
+    page.get_by_role("button", name="Post comment").click()
+
+    comment = Comment.objects.get()
+    assert page.url.endswith(f"{article.get_absolute_url()}#comment-{comment.pk}")
+    page.locator(f"#comment-{comment.pk}").get_by_role("link", name="Reply").click()
+    page.get_by_label("Comment", exact=True).fill("Agreed, if the fares are fair.")
+    page.get_by_label("Name").fill("Sol")
+    page.get_by_label("Email").fill("sol@example.org")
+    page.get_by_role("button", name="Post comment").click()
+
+    reply = Comment.objects.get(parent=comment)
+    nested = page.locator(f"#comment-{comment.pk} #comment-{reply.pk}")
+    assert nested.get_attribute("data-parent") == str(comment.pk)
+    assert "Agreed, if the fares are fair." in nested.inner_text()
+    assert page.url.endswith(f"#comment-{reply.pk}")
+
+
+def test_invalid_comment_shows_the_error_and_keeps_the_text(live_server, page):
+    article = ArticleFactory()
+
+    page.goto(f"{live_server.url}{article.get_absolute_url()}")
+    page.get_by_label("Comment", exact=True).fill("Text I do not want to lose")
+    page.get_by_role("button", name="Post comment").click()
+
+    assert "Please give a name" in page.content()
+    assert page.get_by_label("Comment", exact=True).input_value() == "Text I do not want to lose"
+    assert not Comment.objects.exists()

@@ -1,0 +1,62 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_is_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(client, settings):
+    # A real connection to a port where nothing listens (no mock of the database).
+    original = connection.settings_dict.copy()
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+
+    assert response.status_code == 503
+
+
+def run_settings(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TESTING"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_missing_secret_key_stops_start_up_with_debug_off():
+    result = run_settings({"DEBUG": "0", "DATABASE_URL": "postgres://u@127.0.0.1:1/x"})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_settings_refuse_a_database_other_than_postgresql():
+    result = run_settings({"DEBUG": "1", "DATABASE_URL": "sqlite:///db.sqlite3"})
+
+    assert result.returncode != 0
+    assert "PostgreSQL only" in result.stderr
+
+
+def test_production_settings_start_with_a_secret_key():
+    result = run_settings(
+        {"DEBUG": "0", "SECRET_KEY": "x" * 60, "DATABASE_URL": "postgres://u@127.0.0.1:1/x"}
+    )
+
+    assert result.returncode == 0, result.stderr
