@@ -22,9 +22,12 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
-    def with_comment_counts(self):
-        """Annotate approved-comment counts in the same query as the articles."""
-        return self.annotate(approved_comment_count=Count("comments", filter=Q(comments__status="approved")))
+    def with_counted_comments(self):
+        """Annotate counts computed from the comments themselves (to check the stored counters)."""
+        return self.annotate(
+            counted_comments=Count("comments", filter=Q(comments__status="approved")),
+            counted_threads=Count("comments", filter=Q(comments__parent__isnull=True)),
+        )
 
 
 class Article(models.Model):
@@ -48,6 +51,11 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by comments.services in the same transaction as every comment write, so
+    # pages need no COUNT over the discussion (and have a Last-Modified).
+    comment_count = models.PositiveIntegerField(default=0, editable=False, help_text="Approved comments.")
+    thread_count = models.PositiveIntegerField(default=0, editable=False, help_text="Top-level comments.")
+    discussion_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -68,6 +76,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def last_modified(self):
+        """When anything on the article's page last changed: the article or its discussion."""
+        return max(filter(None, [self.updated_at, self.discussion_updated_at]))
 
     @property
     def is_accepting_comments(self) -> bool:

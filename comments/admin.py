@@ -68,6 +68,12 @@ class CommentAdmin(MPTTModelAdmin):
         # variant: it ends in delete_queryset() below, which goes through the service.
         return ModelAdmin.get_actions(self, request)
 
+    def save_model(self, request, obj, form, change):
+        # The change form edits text only; the service re-renders it and expires the thread's cache.
+        services.edit_comment(
+            obj, body=form.cleaned_data["body"], author_name=form.cleaned_data["author_name"]
+        )
+
     def delete_model(self, request, obj):
         services.delete_comment(obj)
 

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from articles.models import Article
 from comments.models import Comment
 
 FIELDS = ("pk", "parent_id", "article_id", "tree_id", "lft", "rght", "level")
@@ -75,5 +76,19 @@ def _check_thread(rows: list[tuple]) -> list[str]:
             problems.append(
                 f"comment {row[0]} in tree {tree_id}: lft/rght/level are {have[0]}/{have[1]}/{have[2]}, "
                 f"its parent pointers say {want[0]}/{want[1]}/{want[2]}"
+            )
+    return problems
+
+
+def find_counter_problems() -> list[str]:
+    """Articles whose stored comment and thread counters disagree with their comments."""
+    problems = []
+    for article in Article.objects.with_counted_comments().order_by("pk"):
+        stored = (article.comment_count, article.thread_count)
+        counted = (article.counted_comments, article.counted_threads)
+        if stored != counted:
+            problems.append(
+                f"article {article.slug}: stores {stored[0]} approved comments in {stored[1]} threads, "
+                f"has {counted[0]} in {counted[1]}"
             )
     return problems

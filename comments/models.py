@@ -60,6 +60,9 @@ class Comment(MPTTModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # On top-level comments only: bumped in the same transaction as any write to the
+    # thread, so the thread's cached HTML is keyed by it and goes stale never.
+    thread_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Set by the comment form; a second submission of the same form finds the first comment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -83,7 +86,10 @@ class Comment(MPTTModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+        """The page that shows this comment, ending in #comment-<pk> (costs one query)."""
+        from comments.threads import comment_location
+
+        return comment_location(self)
 
     @property
     def is_approved(self) -> bool:

@@ -11,6 +11,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
@@ -30,6 +31,26 @@ def lock_thread(tree_id: int) -> None:
     assert connection.in_atomic_block, "lock_thread() needs a transaction"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THREAD_LOCK_NAMESPACE, tree_id])
+
+
+def _thread_changed(tree_id: int) -> None:
+    """Bump the thread's version: its cached HTML is stale from this commit on."""
+    Comment.objects.filter(tree_id=tree_id, parent__isnull=True).update(
+        thread_version=F("thread_version") + 1
+    )
+
+
+def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) -> None:
+    """Adjust the article's counters and its Last-Modified.
+
+    Called last in each transaction: the article row stays locked from here to the
+    commit, so writers to different threads of one article wait only for a commit.
+    """
+    Article.objects.filter(pk=article_id).update(
+        comment_count=F("comment_count") + comments,
+        thread_count=F("thread_count") + threads,
+        discussion_updated_at=timezone.now(),
+    )
 
 
 def _locked(comment: Comment) -> Comment:
@@ -96,15 +117,21 @@ def post_comment(
         if submission_token is None:
             raise
         return Comment.objects.get(submission_token=submission_token)
+    if parent is not None:
+        _thread_changed(comment.tree_id)
+    discussion_changed(article.pk, comments=int(comment.is_approved), threads=int(parent is None))
     return comment
 
 
 def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
     comment = _locked(comment)
+    was_approved = comment.is_approved
     comment.status = status
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
     comment.save(update_fields=["status", "moderated_by", "moderated_at"])
+    _thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=int(comment.is_approved) - int(was_approved))
     return comment
 
 
@@ -136,6 +163,24 @@ def remove_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> C
 def delete_comment(comment: Comment) -> int:
     """Delete the comment and all its replies for good; return how many rows went."""
     comment = _locked(comment)
+    subtree = comment.get_descendants(include_self=True)
+    approved = subtree.filter(status=Comment.Status.APPROVED).count()
     count = comment.get_descendant_count() + 1
     comment.delete()  # django-mptt closes the gap in this thread only
+    if not comment.is_root_node():
+        _thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-approved, threads=-int(comment.is_root_node()))
     return count
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, *, body: str, author_name: str | None = None) -> Comment:
+    """Replace the comment's text (re-rendered on save) and mark it edited."""
+    comment = _locked(comment)
+    comment.body = body
+    comment.author_name = author_name or comment.author_name
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "author_name", "edited_at"])
+    _thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id)
+    return comment

@@ -1,16 +1,32 @@
 """Turn one query's worth of comments into the nested page a reader sees.
 
-The queries here are constant per page, whatever the discussion's size: the page's
-threads and all their replies down to the display depth come in one query.
+A discussion page costs a constant number of queries, whatever the discussion's
+size: the page's top-level comments (one query), then, for the threads whose HTML
+is not cached yet, all their replies down to the display depth (one query).
+
+Each thread's HTML is cached under its thread_version, which every write to the
+thread bumps in the same transaction: a reply makes its own thread's entry
+unreachable and leaves the other threads of the page warm. Nothing per reader is
+ever inside a cached thread (no CSRF token, no sign-in state); threads in which
+a reader has something of their own are rendered for them alone.
 """
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment
+
+# Bump when the thread markup changes, so no process serves an old rendering.
+RENDER_VERSION = 1
+THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {
     "oldest": ("Oldest first", ["tree_id"]),
@@ -30,29 +46,75 @@ class ThreadItem:
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
 
 
-def visible_roots(article):
-    """Threads a reader sees: an approved top-level comment, or a placeholder with replies."""
-    return (
-        Comment.objects.for_article(article).roots().filter(Q(status=Comment.Status.APPROVED) | Q(rght__gt=2))
-    )
+class CountedPaginator(Paginator):
+    """A paginator told its count (the article's stored thread_count): no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count
 
 
-def discussion_page(article, *, page_number=None, sort: str = DEFAULT_SORT) -> tuple[Page, list[ThreadItem]]:
-    """One page of threads with their replies to the display depth: two queries."""
-    sort = sort if sort in SORTS else DEFAULT_SORT
-    roots = visible_roots(article).order_by(*SORTS[sort][1])
-    page = Paginator(roots, settings.THREADS_PER_PAGE).get_page(page_number)
-    if not page.paginator.count:
+def normalise_sort(sort: str | None) -> str:
+    return sort if sort in SORTS else DEFAULT_SORT
+
+
+def discussion_page(
+    article, *, page_number=None, sort: str = DEFAULT_SORT, personal_tree_ids=frozenset()
+) -> tuple[Page, list[SafeString]]:
+    """One page of threads, rendered: one query for the page's threads, one for the uncached ones."""
+    sort = normalise_sort(sort)
+    roots = Comment.objects.for_article(article).roots().order_by(*SORTS[sort][1])
+    paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
+    page = paginator.get_page(page_number)
+    if not paginator.count:
         return page, []
-    depth = settings.COMMENT_DISPLAY_DEPTH
-    comments = list(
-        Comment.objects.filter(tree_id__in=page.object_list.values("tree_id"), level__lt=depth).order_by(
-            "tree_id", "lft"
+    versions = dict(page.object_list.values_list("tree_id", "thread_version"))
+    order = list(versions)
+    keys = {
+        tree_id: thread_cache_key(article, tree_id, version)
+        for tree_id, version in versions.items()
+        if tree_id not in personal_tree_ids
+    }
+    cached = cache.get_many(keys.values())
+    html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
+    missing = [tree_id for tree_id in order if tree_id not in html]
+    if missing:
+        fresh = render_threads(article, missing)
+        cache.set_many(
+            {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
+            THREAD_CACHE_SECONDS,
         )
+        html.update(fresh)
+    return page, [mark_safe(html[tree_id]) for tree_id in order]
+
+
+def thread_cache_key(article, tree_id: int, version: int) -> str:
+    accepting = int(article.is_accepting_comments)  # Reply links come and go with it
+    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{accepting}:{tree_id}:{version}"
+
+
+def render_threads(article, tree_ids: list[int]) -> dict[int, str]:
+    """HTML of each thread (its comments to the display depth): one query for all of them."""
+    depth = settings.COMMENT_DISPLAY_DEPTH
+    threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
+    for comment in Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).order_by("tree_id", "lft"):
+        threads[comment.tree_id].append(comment)
+    return {
+        tree_id: render_items(article, build_items(comments, base_level=0, depth=depth))
+        for tree_id, comments in threads.items()
+    }
+
+
+def render_items(article, items: list[ThreadItem], *, highlight: int | None = None) -> str:
+    if not items:
+        return ""
+    return render_to_string(
+        "comments/_thread.html", {"article": article, "items": items, "highlight": highlight}
     )
-    if sort != "oldest":
-        comments = _reorder_threads(comments, sort)
-    return page, build_items(comments, base_level=0, depth=depth)
 
 
 def subtree_items(comment: Comment) -> list[ThreadItem]:
@@ -62,18 +124,6 @@ def subtree_items(comment: Comment) -> list[ThreadItem]:
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + depth).order_by("lft")
     )
     return build_items(comments, base_level=comment.level, depth=depth)
-
-
-def _reorder_threads(comments: list[Comment], sort: str) -> list[Comment]:
-    threads: dict[int, list[Comment]] = {}
-    for comment in comments:
-        threads.setdefault(comment.tree_id, []).append(comment)
-    roots = [thread[0] for thread in threads.values()]
-    if sort == "newest":
-        roots.sort(key=lambda root: -root.tree_id)
-    else:
-        roots.sort(key=lambda root: (-(root.rght - root.lft), root.tree_id))
-    return [comment for root in roots for comment in threads[root.tree_id]]
 
 
 def build_items(comments: list[Comment], *, base_level: int, depth: int) -> list[ThreadItem]:
@@ -104,3 +154,22 @@ def build_items(comments: list[Comment], *, base_level: int, depth: int) -> list
             item.hidden_replies = comment.reply_count
         items.append(item)
     return items
+
+
+def comment_location(comment: Comment) -> str:
+    """Where a comment is shown: its article page (the right page of threads) or, past the
+    display depth, the page of the thread that continues there. One query."""
+    depth = settings.COMMENT_DISPLAY_DEPTH
+    if comment.level >= depth:
+        # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
+        anchor_level = (comment.level - 1) // (depth - 1) * (depth - 1)
+        anchor = Comment.objects.filter(
+            tree_id=comment.tree_id, lft__lte=comment.lft, rght__gte=comment.rght, level=anchor_level
+        ).values_list("pk", flat=True)[0]
+        return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
+    before = (
+        Comment.objects.for_article(comment.article_id).roots().filter(tree_id__lt=comment.tree_id).count()
+    )
+    page = before // settings.THREADS_PER_PAGE + 1
+    query = f"?page={page}" if page > 1 else ""
+    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Article
@@ -6,7 +7,7 @@ from articles.views import render_article
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.services import CommentRefused, post_comment
-from comments.threads import subtree_items
+from comments.threads import render_items, subtree_items
 
 
 def client_ip(request) -> str | None:
@@ -48,10 +49,11 @@ def comment_thread(request, pk):
     comment = _visible_comment(pk)
     ancestors = list(comment.get_ancestors())
     items = subtree_items(comment)
+    thread = mark_safe(render_items(comment.article, items, highlight=comment.pk))
     return render(
         request,
         "comments/thread.html",
-        {"article": comment.article, "comment": comment, "ancestors": ancestors, "items": items},
+        {"article": comment.article, "comment": comment, "ancestors": ancestors, "thread": thread},
         status=200 if items else 404,
     )
 

@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -52,6 +53,6 @@ class CommentFactory(factory.Factory):
     def _create(cls, model_class, *, status, **kwargs):
         comment = services.post_comment(**kwargs)
         if status != Comment.Status.APPROVED:
-            Comment.objects.filter(pk=comment.pk).update(status=status)
-            comment.status = status
+            with transaction.atomic():  # through the service: counters and thread version follow
+                comment = services._moderate(comment, status, None)
         return comment

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from comments.checks import find_tree_problems
+from comments.checks import find_counter_problems, find_tree_problems
 from comments.models import Comment
 
 
@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100, help="Report at most this many problems.")
 
     def handle(self, *args, limit, **options):
-        problems = find_tree_problems(limit=limit)
+        problems = find_tree_problems(limit=limit) + find_counter_problems()
         if problems:
             for problem in problems:
                 self.stderr.write(problem)

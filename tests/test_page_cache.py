@@ -1,0 +1,145 @@
+"""Thread HTML is cached per thread version; what differs per reader never is."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from comments import services
+from comments.generator import generate_discussion
+from comments.models import Comment
+from tests.factories import ArticleFactory, CommentFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def busy_article():
+    article = ArticleFactory()
+    generate_discussion(article, comments=400, seed=4)
+    article.refresh_from_db()
+    return article
+
+
+def replies_query(client, url) -> str | None:
+    """The SQL that fetched thread replies for this request, if any."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    found = [q["sql"] for q in queries.captured_queries if '"level" <' in q["sql"]]
+    return found[0] if found else None
+
+
+def test_a_new_reply_re_renders_only_its_own_thread(client, busy_article):
+    url = busy_article.get_absolute_url()
+    client.get(url)  # warm every thread of page 1
+    root = busy_article.comments.filter(parent=None).order_by("tree_id")[7]
+
+    CommentFactory(parent=root, body="Fresh reply")
+    sql = replies_query(client, url)
+
+    assert re.search(rf'"tree_id" IN \({root.tree_id}\)', sql), sql
+    assert "Fresh reply" in client.get(url).text
+    assert replies_query(client, url) is None  # all warm again
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: services.remove_comment(c, moderator=None),
+        lambda c: services.approve_comment(c, moderator=None),
+        lambda c: services.edit_comment(c, body="Edited text"),
+        lambda c: services.delete_comment(c),
+    ],
+    ids=["remove", "approve", "edit", "delete"],
+)
+def test_every_kind_of_write_expires_its_thread(client, busy_article, write):
+    url = busy_article.get_absolute_url()
+    client.get(url)
+    reply = busy_article.comments.filter(level=1, tree_id__in=busy_article.comments.filter(parent=None)
+                                         .order_by("tree_id")[:50].values("tree_id")).first()  # fmt: skip
+
+    write(reply)
+
+    assert re.search(rf'"tree_id" IN \({reply.tree_id}\)', replies_query(client, url))
+
+
+def test_cached_threads_carry_no_reader_state(client, busy_article):
+    reader = UserFactory(username="signed_in_sam")
+    client.force_login(reader)
+    signed_in_page = client.get(busy_article.get_absolute_url()).text  # warms the cache
+    anonymous = client.__class__()
+
+    page = anonymous.get(busy_article.get_absolute_url()).text
+
+    assert "signed_in_sam" in signed_in_page
+    assert "signed_in_sam" not in page
+    assert 'name="name"' in page and 'name="email"' in page
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    other_tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', signed_in_page)
+    assert tokens and other_tokens and not set(tokens) & set(other_tokens)
+    thread_html = page[
+        page.index('<ol class="comments">') : page.index("</ol>\n", page.index('<ol class="comments">'))
+    ]
+    assert "csrfmiddlewaretoken" not in thread_html
+
+
+def test_closing_the_discussion_drops_reply_links_from_cached_threads(client, busy_article):
+    url = busy_article.get_absolute_url()
+    assert "reply-link" in client.get(url).text
+
+    busy_article.comments_open = False
+    busy_article.save()
+
+    assert "reply-link" not in client.get(url).text
+
+
+def test_anonymous_reader_gets_etag_and_last_modified_then_304(client, busy_article):
+    url = busy_article.get_absolute_url()
+    client.get(url)  # the first visit sets the CSRF cookie the page's form relies on
+    first = client.get(url)
+
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    assert again.status_code == 304 and since.status_code == 304
+    assert "private" in first["Cache-Control"]
+
+
+def test_a_new_comment_changes_the_etag(client, busy_article):
+    url = busy_article.get_absolute_url()
+    client.get(url)
+    first = client.get(url)
+
+    CommentFactory(article=busy_article)
+    after = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert after.status_code == 200 and after["ETag"] != first["ETag"]
+
+
+def test_readers_with_a_session_get_no_validators(client, busy_article):
+    client.force_login(StaffFactory())
+
+    response = client.get(busy_article.get_absolute_url())
+
+    assert "ETag" not in response and "Last-Modified" not in response
+
+
+def test_counters_follow_every_write(busy_article):
+    from comments.checks import find_counter_problems
+
+    root = busy_article.comments.filter(parent=None).first()
+    CommentFactory(parent=root)
+    services.remove_comment(root, moderator=None)
+    services.delete_comment(busy_article.comments.filter(level=2).first())
+    services.delete_comment(busy_article.comments.filter(parent=None).last())
+
+    assert find_counter_problems() == []
+    assert Comment.objects.filter(article=busy_article).count() < 401
