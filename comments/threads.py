@@ -17,12 +17,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment
+from comments.render import render_items
 
 # Bump when the thread markup changes, so no process serves an old rendering.
 RENDER_VERSION = 1
@@ -34,6 +34,11 @@ SORTS = {
     "replies": ("Most replies", [(F("rght") - F("lft")).desc(), "tree_id"]),
 }
 DEFAULT_SORT = "oldest"
+# What rendering a thread reads: not the source text, email, IP or user agent.
+RENDERED_FIELDS = [
+    "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name", "created_at",
+    "body_html",
+]  # fmt: skip
 
 
 @dataclass
@@ -101,20 +106,13 @@ def render_threads(article, tree_ids: list[int]) -> dict[int, str]:
     """HTML of each thread (its comments to the display depth): one query for all of them."""
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
-    for comment in Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).order_by("tree_id", "lft"):
+    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).only(*RENDERED_FIELDS)
+    for comment in rows.order_by("tree_id", "lft"):
         threads[comment.tree_id].append(comment)
     return {
         tree_id: render_items(article, build_items(comments, base_level=0, depth=depth))
         for tree_id, comments in threads.items()
     }
-
-
-def render_items(article, items: list[ThreadItem], *, highlight: int | None = None) -> str:
-    if not items:
-        return ""
-    return render_to_string(
-        "comments/_thread.html", {"article": article, "items": items, "highlight": highlight}
-    )
 
 
 def subtree_items(comment: Comment) -> list[ThreadItem]:
