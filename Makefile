@@ -51,3 +51,8 @@ lint: $(STAMP)
 clean:
 	-$(BIN)/python -m config.embedded_db stop
 	rm -rf $(VENV) var staticfiles
+
+bench: setup
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null)
+	SECRET_KEY=bench DEBUG= DATABASE_URL= $(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)

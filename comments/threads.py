@@ -84,15 +84,16 @@ def discussion_page(
         for tree_id, version in versions.items()
         if tree_id not in personal_tree_ids
     }
-    cached = cache.get_many(keys.values())
+    cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
     html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
     missing = [tree_id for tree_id in order if tree_id not in html]
     if missing:
         fresh = render_threads(article, missing)
-        cache.set_many(
-            {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
-            THREAD_CACHE_SECONDS,
-        )
+        if settings.THREAD_CACHE_ENABLED:
+            cache.set_many(
+                {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
+                THREAD_CACHE_SECONDS,
+            )
         html.update(fresh)
     return page, [mark_safe(html[tree_id]) for tree_id in order]
 

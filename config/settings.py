@@ -167,6 +167,7 @@ COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", "10000"))
 THREADS_PER_PAGE = int(os.environ.get("THREADS_PER_PAGE", "50"))
 COMMENT_DISPLAY_DEPTH = int(os.environ.get("COMMENT_DISPLAY_DEPTH", "6"))
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
+THREAD_CACHE_ENABLED = env_bool("THREAD_CACHE", True)  # off only to measure cold rendering
 
 LOGGING = {
     "version": 1,

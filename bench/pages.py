@@ -1,0 +1,124 @@
+"""Discussion pages at any size: `make bench` (or python bench/pages.py --help).
+
+Builds discussions of 100 … 100,000 comments with generate_discussion in a bench
+database, serves them with the production gunicorn settings, and drives GETs of
+the first page, a middle page and a permalink page with wrk (8 connections, a
+bounded time): with the thread cache off (cold), on (warm), and warm while a
+writer posts a reply every 100 ms into the same discussion. /healthz through the
+same stack is the ceiling. Prints a Markdown table (paste it into bench/README.md).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Gunicorn, Writer, bench_database_url, manage, production_env, run_wrk  # noqa: E402
+
+
+def prepare(env: dict, sizes: list[int]) -> dict[int, dict]:
+    manage(env, "migrate", "--noinput", "-v0")
+    script = f"""
+import json
+from django.utils import timezone
+from articles.models import Article
+from comments.generator import generate_discussion
+from comments.models import Comment
+out = {{}}
+for size in {sizes!r}:
+    article, _ = Article.objects.get_or_create(
+        slug=f"bench-{{size}}",
+        defaults=dict(title=f"Bench {{size}}", body="Benchmark article.", status="published",
+                      published_at=timezone.now()))
+    have = article.comments.count()
+    if have < size:
+        generate_discussion(article, comments=size - have, seed=size)
+    article.refresh_from_db()
+    roots = list(article.comments.filter(parent=None).order_by("tree_id").values_list("pk", flat=True))
+    deep = article.comments.filter(level=3).order_by("pk").values_list("pk", flat=True)[:1]
+    out[size] = dict(slug=article.slug, threads=article.thread_count, comments=article.comment_count,
+                     roots=roots[:50], permalink=(list(deep) or roots[:1])[0])
+print(json.dumps(out))
+"""
+    import json
+
+    output = manage(env, "shell", "-c", script)
+    return {int(k): v for k, v in json.loads(output.strip().splitlines()[-1]).items()}
+
+
+def page_size(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return len(response.read())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100,1000,10000,100000")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
+    parser.add_argument("--port", type=int, default=8101)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    database_url = bench_database_url()
+    env = production_env(database_url)
+    started = time.monotonic()
+    print(f"Preparing discussions {sizes} …", file=sys.stderr)
+    data = prepare(env, sizes)
+    cache = "Redis " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "local memory per worker"
+    rows = []
+    rss = {}
+    for mode in ["cold", "warm", "warm+writer"]:
+        mode_env = production_env(database_url, THREAD_CACHE="0" if mode == "cold" else "1")
+        with Gunicorn(mode_env, args.port) as server:
+            ceiling = run_wrk(server.url + "/healthz", seconds=args.seconds)
+            rows.append(("/healthz (ceiling)", "-", mode, ceiling, 0, ceiling["rps"]))
+            for size in sizes:
+                info = data[size]
+                middle = max(1, (info["threads"] // 50) // 2 + 1)
+                urls = {
+                    "first page": f"/articles/{info['slug']}/",
+                    "middle page": f"/articles/{info['slug']}/?page={middle}",
+                    "permalink": f"/comments/{info['permalink']}/",
+                }
+                writer = None
+                if mode == "warm+writer":
+                    writer = Writer(server.url, info["slug"], info["roots"][:50], interval=0.1)
+                    writer.start()
+                for label, path in urls.items():
+                    if mode != "cold":
+                        for _ in range(3):
+                            page_size(server.url + path)  # warm every worker's cache a little
+                    result = run_wrk(server.url + path, seconds=args.seconds)
+                    rows.append((label, size, mode, result, page_size(server.url + path), ceiling["rps"]))
+                if writer:
+                    writer.stop()
+                    stored = sum(1 for s in writer.statuses if s == 302)
+                    median = statistics.median(writer.timings) if writer.timings else float("nan")
+                    rows.append(("reply POST", size, mode, {"rps": len(writer.timings) / (3 * args.seconds),
+                                 "p50": median, "p99": max(writer.timings, default=float("nan")), "errors":
+                                 len(writer.statuses) - stored}, 0, ceiling["rps"]))  # fmt: skip
+            rss[mode] = server.worker_rss_mb()
+    workers = os.environ.get("WEB_CONCURRENCY", "config default")
+    elapsed = time.monotonic() - started
+    print(
+        f"\nCache: {cache}. Workers: {workers}. wrk: 8 connections, {args.seconds} s each, {elapsed:.0f} s\n"
+    )
+    print("| what | comments | cache | req/s | p50 ms | p99 ms | non-2xx | page KB | of ceiling |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for label, size, mode, r, size_bytes, ceiling in rows:
+        share = f"{r['rps'] / ceiling:.0%}" if label != "reply POST" else "-"
+        comments = size if isinstance(size, str) else f"{size:,}"
+        figures = (
+            f"{r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | {size_bytes / 1024:.0f}"
+        )
+        print(f"| {label} | {comments} | {mode} | {figures} | {share} |")
+    print("\nWorker RSS after each run (MB): " + "; ".join(f"{m}: {v}" for m, v in rss.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
