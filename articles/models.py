@@ -55,6 +55,7 @@ class Article(models.Model):
     # pages need no COUNT over the discussion (and have a Last-Modified).
     comment_count = models.PositiveIntegerField(default=0, editable=False, help_text="Approved comments.")
     thread_count = models.PositiveIntegerField(default=0, editable=False, help_text="Top-level comments.")
+    discussion_version = models.PositiveBigIntegerField(default=0, editable=False)
     discussion_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()

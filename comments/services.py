@@ -49,6 +49,7 @@ def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) 
     Article.objects.filter(pk=article_id).update(
         comment_count=F("comment_count") + comments,
         thread_count=F("thread_count") + threads,
+        discussion_version=F("discussion_version") + 1,
         discussion_updated_at=timezone.now(),
     )
 

@@ -70,15 +70,30 @@ def normalise_sort(sort: str | None) -> str:
 def discussion_page(
     article, *, page_number=None, sort: str = DEFAULT_SORT, personal_tree_ids=frozenset()
 ) -> tuple[Page, list[SafeString]]:
-    """One page of threads, rendered: one query for the page's threads, one for the uncached ones."""
+    """One page of threads, rendered.
+
+    Two cache levels: the whole page under the article's discussion_version (no
+    query at all while the discussion is unchanged), else one query for the page's
+    threads and their versions, and one more for the threads not cached yet.
+    """
     sort = normalise_sort(sort)
     roots = Comment.objects.for_article(article).roots().order_by(*SORTS[sort][1])
     paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
-    page = paginator.get_page(page_number)
+    page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
         return page, []
+    use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
+    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{article.discussion_version}:{sort}:{page.number}"
+    threads = cache.get(page_key) if use_cache else None
+    if threads is None:
+        threads = _page_threads(article, page, personal_tree_ids)
+        if use_cache:
+            cache.set(page_key, threads, THREAD_CACHE_SECONDS)
+    return page, [mark_safe(html) for html in threads]
+
+
+def _page_threads(article, page: Page, personal_tree_ids) -> list[str]:
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
-    order = list(versions)
     keys = {
         tree_id: thread_cache_key(article, tree_id, version)
         for tree_id, version in versions.items()
@@ -86,7 +101,7 @@ def discussion_page(
     }
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
     html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
-    missing = [tree_id for tree_id in order if tree_id not in html]
+    missing = [tree_id for tree_id in versions if tree_id not in html]
     if missing:
         fresh = render_threads(article, missing)
         if settings.THREAD_CACHE_ENABLED:
@@ -95,12 +110,17 @@ def discussion_page(
                 THREAD_CACHE_SECONDS,
             )
         html.update(fresh)
-    return page, [mark_safe(html[tree_id]) for tree_id in order]
+    return [html[tree_id] for tree_id in versions]
+
+
+def _cache_prefix(article) -> str:
+    accepting = int(article.is_accepting_comments)  # Reply links come and go with it
+    per_page = settings.THREADS_PER_PAGE
+    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}"
 
 
 def thread_cache_key(article, tree_id: int, version: int) -> str:
-    accepting = int(article.is_accepting_comments)  # Reply links come and go with it
-    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{accepting}:{tree_id}:{version}"
+    return f"{_cache_prefix(article)}:{tree_id}:{version}"
 
 
 def render_threads(article, tree_ids: list[int]) -> dict[int, str]:

@@ -9,10 +9,10 @@ from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# the article (with its stored counters), the page's top-level comments, and - only for
-# threads whose HTML is not cached - their replies to the display depth
+# the article (with its stored counters); when the page is not cached, its top-level comments;
+# and for the threads not cached either, their replies to the display depth
 ARTICLE_PAGE_COLD = 3
-ARTICLE_PAGE_WARM = 2
+ARTICLE_PAGE_WARM = 1
 # the comment with its article, its ancestors, its subtree
 THREAD_PAGE = 3
 # the page of articles (stored comment counts), the paginator's count
