@@ -1,14 +1,19 @@
 import hashlib
+import secrets
+import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from articles.models import Article
 from comments.forms import CommentForm
-from comments.threads import SORTS, discussion_page, normalise_sort
+from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 
 
 def article_list(request):
@@ -25,7 +30,10 @@ def article_detail(request, slug):
         not_modified = get_conditional_response(request, **validators)
         if not_modified is not None:
             return not_modified
-    response = render_article(request, article)
+    if validators and settings.THREAD_CACHE_ENABLED and "messages" not in request.COOKIES:
+        response = _shared_article_page(request, article)
+    else:
+        response = render_article(request, article)
     if validators:
         response["ETag"] = validators["etag"]
         response["Last-Modified"] = http_date(validators["last_modified"])
@@ -52,7 +60,33 @@ def _anonymous_validators(request, article) -> dict | None:
     return {"etag": etag, "last_modified": int(article.last_modified.timestamp())}
 
 
-def render_article(request, article, *, form=None, status=200):
+def _shared_article_page(request, article) -> HttpResponse:
+    """The page as every reader without a session sees it, cached whole under the article's
+    versions; only the CSRF token and the form's idempotency token differ per request,
+    so they are rendered as random placeholders and filled in here."""
+    sort = normalise_sort(request.GET.get("sort"))
+    page = str(request.GET.get("page", "1"))[:12]
+    key = (
+        f"articlepage:{RENDER_VERSION}:{article.pk}:{article.updated_at.timestamp()}:"
+        f"{article.discussion_version}:{int(article.is_accepting_comments)}:{sort}:{page}"
+    )
+    cached = cache.get(key)
+    if cached is None:
+        csrf_placeholder, token_placeholder = secrets.token_hex(16), secrets.token_hex(16)
+        form = None
+        if article.is_accepting_comments:
+            form = CommentForm(article=article, initial={"token": token_placeholder})
+        body = render_article(request, article, form=form, csrf_token=csrf_placeholder).content.decode()
+        cached = (csrf_placeholder, token_placeholder, body)
+        cache.set(key, cached, THREAD_CACHE_SECONDS)
+    csrf_placeholder, token_placeholder, body = cached
+    body = body.replace(csrf_placeholder, get_token(request)).replace(token_placeholder, str(uuid.uuid4()))
+    response = HttpResponse(body)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def render_article(request, article, *, form=None, status=200, csrf_token=None):
     """The article, one page of its discussion and the comment form (kept on errors)."""
     sort = normalise_sort(request.GET.get("sort"))
     page, threads = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
@@ -66,6 +100,8 @@ def render_article(request, article, *, form=None, status=200):
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
     }
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
     response = render(request, "articles/article_detail.html", context, status=status)
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from comments import services
 from comments.generator import generate_discussion
@@ -143,3 +144,31 @@ def test_counters_follow_every_write(busy_article):
 
     assert find_counter_problems() == []
     assert Comment.objects.filter(article=busy_article).count() < 401
+
+
+def test_two_guests_served_from_the_shared_page_get_their_own_tokens_and_both_post(busy_article):
+    from django.test import Client
+
+    url = busy_article.get_absolute_url()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(url)
+    second.get(url)  # the cookie-setting first visits
+
+    pages = [first.get(url).text, second.get(url).text]
+
+    def field(page, name):
+        return re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+
+    assert field(pages[0], "csrfmiddlewaretoken") != field(pages[1], "csrfmiddlewaretoken")
+    assert field(pages[0], "token") != field(pages[1], "token")
+    for client, page, body in [
+        (first, pages[0], "From the first guest"),
+        (second, pages[1], "From the second"),
+    ]:
+        response = client.post(
+            reverse("comments:add", args=[busy_article.slug]),
+            {"csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), "token": field(page, "token"),
+             "body": body, "name": "Guest", "email": "guest@example.org", "parent": ""},
+        )  # fmt: skip
+        assert response.status_code == 302
+    assert Comment.objects.filter(body__startswith="From the").count() == 2
