@@ -1,5 +1,7 @@
 import markdown
 import nh3
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -48,12 +50,23 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by PostgreSQL itself (a stored generated column): English stemming, title weighs most.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("summary", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            GinIndex(fields=["search_vector"], name="article_search_idx"),
+        ]
 
     def __str__(self):
         return self.title

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from articles.models import Article
+from articles.search import highlight, search_articles
 from comments.forms import CommentForm
 from comments.threads import DEFAULT_SORT, SORTS, discussion_page
 
@@ -36,3 +37,27 @@ def render_article(request, article, *, form=None, status=200):
         "comment_count": article.comments.approved().count(),
     }
     return render(request, "articles/article_detail.html", context, status=status)
+
+
+def search(request):
+    """Published articles matching the words, best first, with highlighted snippets."""
+    text = " ".join(request.GET.get("q", "").split())
+    context = {"query": text, "page": None, "results": [], "message": ""}
+    if not text:
+        context["message"] = "Type a word or two to search the articles."
+        return render(request, "articles/search.html", context)
+    if len(text) > settings.SEARCH_MAX_QUERY_LENGTH:
+        context["message"] = (
+            f"That search is too long: keep it under {settings.SEARCH_MAX_QUERY_LENGTH} characters."
+        )
+        context["query"] = text[: settings.SEARCH_MAX_QUERY_LENGTH]
+        return render(request, "articles/search.html", context, status=400)
+    page = Paginator(search_articles(text), settings.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    context["page"] = page
+    context["results"] = [
+        (article, highlight(article.title_raw), highlight(article.snippet_raw))
+        for article in page.object_list
+    ]
+    if not page.object_list:
+        context["message"] = "No articles match that search. Try fewer or different words."
+    return render(request, "articles/search.html", context)
