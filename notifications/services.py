@@ -9,7 +9,6 @@ the same transaction that records the failed attempt, so the two cannot part.
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,13 +40,13 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _enqueue(task, *args) -> None:
-    task.enqueue(*args)
-
-
 def enqueue_after_commit(task, *args) -> None:
     """Enqueue the job once the current transaction commits; a queue failure never breaks the caller."""
-    transaction.on_commit(partial(_enqueue, task, *args), robust=True)
+
+    def enqueue_job() -> None:  # a named function: Django logs a robust callback's failure by its name
+        task.enqueue(*args)
+
+    transaction.on_commit(enqueue_job, robust=True)
 
 
 # --- The hook the comment services call -------------------------------------------------------
@@ -136,13 +135,13 @@ def deliver(email_id: int) -> str:
     return email.status
 
 
-def requeue_due_emails() -> int:
-    """Enqueue a delivery job for every queued email that is due: a safety net if a job was lost."""
-    ids = list(
-        OutboundEmail.objects.queued()
-        .filter(next_attempt_at__lte=timezone.now())
-        .values_list("pk", flat=True)
-    )
+def requeue_overdue_emails(*, grace: timedelta = timedelta(minutes=5)) -> int:
+    """Enqueue a delivery job for every queued email overdue by `grace`: the safety net for a lost job.
+
+    A duplicate job is harmless: deliver() locks the row and skips an email that is no longer queued.
+    """
+    overdue = OutboundEmail.objects.queued().filter(next_attempt_at__lte=timezone.now() - grace)
+    ids = list(overdue.values_list("pk", flat=True))
     for pk in ids:
         tasks.deliver_email.enqueue(pk)
     return len(ids)
