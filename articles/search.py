@@ -3,7 +3,7 @@
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import F, Value
+from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -28,7 +28,7 @@ def search_articles(text: str):
                 "title", query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
             ),
             snippet_raw=SearchHeadline(
-                Concat("summary", Value("\n\n"), "body"),
+                Concat("summary", Value("\n\n"), "body", output_field=TextField()),
                 query,
                 config="english",
                 start_sel=START,
