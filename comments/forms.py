@@ -36,9 +36,9 @@ class CommentForm(forms.Form):
     )
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     notify_replies = forms.BooleanField(
-        label="Email me when someone replies",
+        label="Notify me when someone replies",
         required=False,
-        help_text="We first email you a link to confirm the address.",
+        help_text="By email. We first send you a link to confirm the address.",
     )
 
     def __init__(self, *args, article, user=None, **kwargs):
