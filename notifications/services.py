@@ -147,6 +147,18 @@ def requeue_overdue_emails(*, grace: timedelta = timedelta(minutes=5)) -> int:
     return len(ids)
 
 
+@transaction.atomic
+def retry_email_now(email: OutboundEmail) -> bool:
+    """A moderator's "retry now": put an unsent email back in the queue, due at once."""
+    if email.status == OutboundEmail.Status.SENT:
+        return False
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now()
+    )
+    enqueue_after_commit(tasks.deliver_email, email.pk)
+    return True
+
+
 def unsubscribe_headers(url: str) -> dict:
     """RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the URL."""
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -390,3 +390,22 @@ def test_failing_delivery_gives_up_after_the_last_attempt_and_keeps_the_row(arti
     email = OutboundEmail.objects.get()
     assert (email.status, email.attempts) == ("failed", 3)
     assert not scheduled_jobs().exists()
+
+
+def test_admin_retry_action_sends_a_given_up_email(
+    staff_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    email = OutboundEmail.objects.create(
+        key="k", to="x@example.org", subject="Hello", body="B", status="failed"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:notifications_outboundemail_changelist"),
+            {"action": "retry_now", "_selected_action": [email.pk]},
+        )
+    run_tasks()
+
+    assert response.status_code == 302
+    email.refresh_from_db()
+    assert email.status == "sent" and [m.subject for m in mailoutbox] == ["Hello"]
