@@ -1,5 +1,6 @@
 """Full-text search over published articles: PostgreSQL's English stemming, ranking and headlines."""
 
+import html as html_lib
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -28,7 +29,7 @@ def search_articles(text: str):
                 "title", query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
             ),
             snippet_raw=SearchHeadline(
-                Concat("summary", Value("\n\n"), "body", output_field=TextField()),
+                Concat("summary", Value("\n\n"), "body_html", output_field=TextField()),
                 query,
                 config="english",
                 start_sel=START,
@@ -43,7 +44,12 @@ def search_articles(text: str):
     )
 
 
-def highlight(raw: str) -> SafeString:
-    """Escape the headline, then wrap the hits PostgreSQL marked in <mark>."""
-    html = _HIT.sub(r"<mark>\1</mark>", escape(raw))
+def highlight(raw: str, *, from_html: bool = False) -> SafeString:
+    """Escape the headline, then wrap the hits PostgreSQL marked in <mark>.
+
+    from_html: the headline was cut from HTML (ts_headline drops the tags but keeps entities),
+    so decode the entities first; the text is escaped again right after.
+    """
+    text = html_lib.unescape(raw) if from_html else raw
+    html = _HIT.sub(r"<mark>\1</mark>", escape(text))
     return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 - escaped just above

@@ -55,7 +55,7 @@ def search(request):
     page = Paginator(search_articles(text), settings.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     context["page"] = page
     context["results"] = [
-        (article, highlight(article.title_raw), highlight(article.snippet_raw))
+        (article, highlight(article.title_raw), highlight(article.snippet_raw, from_html=True))
         for article in page.object_list
     ]
     if not page.object_list:
