@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 STALE_DIGEST_SCHEDULE = timedelta(hours=1)
 MAX_RETRY_DELAY = timedelta(hours=6)
 DIGEST_LISTED = 50
+CONFIRMATIONS_PER_DAY = 3  # per address
 
 
 def absolute_url(path: str) -> str:
@@ -180,6 +181,11 @@ def request_reply_subscription(comment: Comment) -> ReplySubscription | None:
         comment=comment, email=comment.author_email.lower()
     )
     if subscription.is_active:
+        return subscription
+    recent = OutboundEmail.objects.filter(
+        key__startswith="confirm:", to=subscription.email, created_at__gte=timezone.now() - timedelta(days=1)
+    )
+    if recent.count() >= CONFIRMATIONS_PER_DAY:  # anyone can type any address: no mail bombs
         return subscription
     confirm_url = absolute_url(reverse("notifications:confirm", args=[tokens.confirm_token(subscription)]))
     context = {

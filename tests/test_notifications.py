@@ -409,3 +409,36 @@ def test_admin_retry_action_sends_a_given_up_email(
     assert response.status_code == 302
     email.refresh_from_db()
     assert email.status == "sent" and [m.subject for m in mailoutbox] == ["Hello"]
+
+
+def test_an_address_gets_at_most_three_confirmation_emails_a_day(
+    client, article, mailoutbox, django_capture_on_commit_callbacks
+):
+    for n in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            post(
+                client,
+                article,
+                body=f"Comment {n}",
+                name="Ann",
+                email="victim@example.org",
+                notify_replies="on",
+            )
+    run_tasks()
+
+    assert ReplySubscription.objects.count() == 5
+    assert len(mailoutbox) == 3
+
+
+def test_moderator_one_click_unsubscribes_from_the_digest(
+    article, mailoutbox, django_capture_on_commit_callbacks
+):
+    moderator = StaffFactory(email="mod@example.org")
+    post_pending(django_capture_on_commit_callbacks, article)
+    run_tasks()
+    unsubscribe_path = path_of(mailoutbox[0].extra_headers["List-Unsubscribe"].strip("<>"))
+
+    response = Client(enforce_csrf_checks=True).post(unsubscribe_path, {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200 and "digests of comments waiting for review" in response.text
+    assert not NotificationSettings.objects.get(user=moderator).moderation_digest
