@@ -58,8 +58,12 @@ def comment_saved(comment: Comment) -> None:
     enqueue_after_commit(tasks.handle_comment, comment.pk)
 
 
+@transaction.atomic
 def handle_comment(comment_id: int) -> None:
-    """Worker side of comment_saved: approved replies notify, pending comments feed the digest."""
+    """Worker side of comment_saved: approved replies notify, pending comments feed the digest.
+
+    All or nothing, so a failed run leaves nothing half-queued for its retry to trip over.
+    """
     comment = Comment.objects.select_related("article", "parent__user").filter(pk=comment_id).first()
     if comment is None:
         return

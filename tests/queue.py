@@ -7,7 +7,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 
-def run_tasks(limit: int = 100) -> int:
+def run_tasks(limit: int = 100, *, allow_failures: bool = False) -> int:
     """Run every job that is due with db_worker's own Worker.run_task; fail the test on a failed job.
 
     Each job runs with its on-commit callbacks executed, as they would be outside a test transaction.
@@ -32,7 +32,7 @@ def run_tasks(limit: int = 100) -> int:
         with TestCase.captureOnCommitCallbacks(execute=True):
             worker.run_task(job)
         job.refresh_from_db()
-        assert job.status != "FAILED", job.traceback
+        assert allow_failures or job.status != "FAILED", job.traceback
         ran += 1
     return ran
 

@@ -442,3 +442,24 @@ def test_moderator_one_click_unsubscribes_from_the_digest(
 
     assert response.status_code == 200 and "digests of comments waiting for review" in response.text
     assert not NotificationSettings.objects.get(user=moderator).moderation_digest
+
+
+def test_a_failing_notification_job_is_retried_later_and_nothing_is_lost(
+    client, article, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    parent = CommentFactory(article=article)
+    ReplySubscription.objects.create(comment=parent, email="ann@example.org", confirmed_at=parent.created_at)
+    site_url, settings.SITE_URL = settings.SITE_URL, None  # misconfigured: building the email fails
+    with django_capture_on_commit_callbacks(execute=True):
+        CommentFactory(parent=parent, body="Will arrive")
+
+    run_tasks(allow_failures=True)
+
+    assert OutboundEmail.objects.count() == 0
+    [retry] = scheduled_jobs("handle_comment")
+    assert retry.args_kwargs["args"][1] == 2  # the second attempt
+    settings.SITE_URL = site_url
+    make_scheduled_jobs_due()
+    run_tasks()
+    [message] = mailoutbox
+    assert "Will arrive" in message.body
