@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from notifications import services
+from notifications import services, tokens
 from notifications.forms import NotificationSettingsForm
 from notifications.tokens import BadToken
 
@@ -29,7 +29,7 @@ def confirm(request, token):
         if request.method == "POST":
             subscription = services.confirm_subscription(token)
             return render(request, "notifications/confirmed.html", {"subscription": subscription})
-        services.tokens.read_confirm_token(token)
+        tokens.read_confirm_token(token)
     except BadToken as error:
         return render(request, "notifications/bad_link.html", {"message": str(error)}, status=400)
     return render(request, "notifications/confirm.html", {"token": token})
