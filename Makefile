@@ -30,8 +30,11 @@ db-stop: $(STAMP)
 
 run: setup
 	@echo "Serving Threadline on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it."
-	@trap '$(BIN)/python -m config.embedded_db stop' EXIT; \
-	$(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+	@echo "The task worker (emails) runs alongside; with no EMAIL_HOST it prints each email here."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; $(BIN)/python -m config.embedded_db stop' EXIT; \
+	trap 'exit 130' INT TERM; \
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 chromium:
 	@test -x /usr/bin/chromium || (echo "Installing Debian's chromium for the browser tests…" && \

@@ -1,5 +1,7 @@
 import markdown
 import nh3
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -57,12 +59,23 @@ class Article(models.Model):
     thread_count = models.PositiveIntegerField(default=0, editable=False, help_text="Top-level comments.")
     discussion_version = models.PositiveBigIntegerField(default=0, editable=False)
     discussion_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept by PostgreSQL itself (a stored generated column): English stemming, title weighs most.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("summary", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            GinIndex(fields=["search_vector"], name="article_search_idx"),
+        ]
 
     def __str__(self):
         return self.title

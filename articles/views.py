@@ -12,19 +12,24 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from articles.models import Article
+from articles.search import highlight, search_articles
 from comments.forms import CommentForm
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 
 
 def article_list(request):
     """Published articles, newest first, with their stored comment counts: one query a page."""
-    articles = Article.objects.published().order_by("-published_at", "-pk")
+    articles = (
+        Article.objects.published()
+        .defer("search_vector", "body", "body_html")
+        .order_by("-published_at", "-pk")
+    )
     page = Paginator(articles, settings.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "articles/article_list.html", {"page": page, "articles": page.object_list})
 
 
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    article = get_object_or_404(Article.objects.published().defer("search_vector"), slug=slug)
     validators = _anonymous_validators(request, article)
     if validators:
         not_modified = get_conditional_response(request, **validators)
@@ -105,3 +110,27 @@ def render_article(request, article, *, form=None, status=200, csrf_token=None):
     response = render(request, "articles/article_detail.html", context, status=status)
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def search(request):
+    """Published articles matching the words, best first, with highlighted snippets."""
+    text = " ".join(request.GET.get("q", "").split())
+    context = {"query": text, "page": None, "results": [], "message": ""}
+    if not text:
+        context["message"] = "Type a word or two to search the articles."
+        return render(request, "articles/search.html", context)
+    if len(text) > settings.SEARCH_MAX_QUERY_LENGTH:
+        context["message"] = (
+            f"That search is too long: keep it under {settings.SEARCH_MAX_QUERY_LENGTH} characters."
+        )
+        context["query"] = text[: settings.SEARCH_MAX_QUERY_LENGTH]
+        return render(request, "articles/search.html", context, status=400)
+    page = Paginator(search_articles(text), settings.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    context["page"] = page
+    context["results"] = [
+        (article, highlight(article.title_raw), highlight(article.snippet_raw, from_html=True))
+        for article in page.object_list
+    ]
+    if not page.object_list:
+        context["message"] = "No articles match that search. Try fewer or different words."
+    return render(request, "articles/search.html", context)

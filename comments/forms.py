@@ -35,6 +35,11 @@ class CommentForm(forms.Form):
         },
     )
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    notify_replies = forms.BooleanField(
+        label="Notify me when someone replies",
+        required=False,
+        help_text="By email. We first send you a link to confirm the address.",
+    )
 
     def __init__(self, *args, article, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +48,7 @@ class CommentForm(forms.Form):
         if user is not None and user.is_authenticated:
             del self.fields["name"]
             del self.fields["email"]
+            del self.fields["notify_replies"]  # members choose once, on their email settings page
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
 

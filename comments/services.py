@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment
+from notifications.services import comment_saved
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
 # tree_id is the second), so other advisory locks in the database cannot collide.
@@ -121,6 +122,7 @@ def post_comment(
     if parent is not None:
         _thread_changed(comment.tree_id)
     discussion_changed(article.pk, comments=int(comment.is_approved), threads=int(parent is None))
+    comment_saved(comment)  # after commit: reply emails, or the moderators' digest
     return comment
 
 
@@ -139,7 +141,9 @@ def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None)
 @transaction.atomic
 def approve_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
     """Show the comment to every reader."""
-    return _moderate(comment, Comment.Status.APPROVED, moderator)
+    comment = _moderate(comment, Comment.Status.APPROVED, moderator)
+    comment_saved(comment)  # a held reply notifies once it is approved
+    return comment
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -8,6 +9,7 @@ from comments.forms import CommentForm
 from comments.models import Comment
 from comments.services import CommentRefused, post_comment
 from comments.threads import render_items, subtree_items
+from notifications.services import request_reply_subscription
 
 
 def client_ip(request) -> str | None:
@@ -32,6 +34,8 @@ def add_comment(request, slug):
     except CommentRefused as refusal:
         form.add_error(None, refusal)
         return render_article(request, article, form=form, status=409)
+    if form.cleaned_data.get("notify_replies") and request_reply_subscription(comment):
+        messages.info(request, "Check your inbox: we sent a link to confirm reply notifications.")
     return redirect(comment)
 
 

