@@ -185,6 +185,7 @@ class CommentAdmin(MPTTModelAdmin):
     list_filter = [QueueFilter, "status", "article"]
     search_fields = ["body", "author_name", "author_email"]
     list_per_page = 100
+    show_full_result_count = False  # a COUNT(*) of every comment ever, on each page, for one number
     # Tree order within each article: the newest article first, threads oldest first.
     ordering = ["-article__published_at", "article_id", "tree_id", "lft"]
     action_form = ReasonActionForm

@@ -131,7 +131,10 @@ class Ban(models.Model):
         if required and not getattr(self, required if required != "user" else "user_id"):
             raise ValidationError({required: "A ban of this kind needs this field."})
         if self.network:
-            self.network = str(ipaddress.ip_network(self.network.strip(), strict=False))
+            try:
+                self.network = str(ipaddress.ip_network(self.network.strip(), strict=False))
+            except ValueError:
+                pass  # the field's validator has said so already
         self.email = self.email.strip().lower()
 
     @property
