@@ -1,5 +1,6 @@
 """What moderators configure in the admin: the rules, the word lists, the bans; and readers' reports."""
 
+import contextlib
 import ipaddress
 
 from django.conf import settings
@@ -131,10 +132,9 @@ class Ban(models.Model):
         if required and not getattr(self, required if required != "user" else "user_id"):
             raise ValidationError({required: "A ban of this kind needs this field."})
         if self.network:
-            try:
+            # An invalid value is left as given: the field's validator has said so already.
+            with contextlib.suppress(ValueError):
                 self.network = str(ipaddress.ip_network(self.network.strip(), strict=False))
-            except ValueError:
-                pass  # the field's validator has said so already
         self.email = self.email.strip().lower()
 
     @property
