@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from comments.models import Ban, Comment
 from tests.factories import ArticleFactory, UserFactory
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.moderation, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
@@ -24,7 +23,7 @@ def moderator(transactional_db):
 
 
 @pytest.fixture
-def new_page(browser):  # noqa: F811
+def new_page(browser):
     contexts = []
 
     def open_page():
@@ -57,7 +56,7 @@ def run_action(tab, comment, label):
     tab.get_by_role("button", name="Go").click()
 
 
-def test_moderator_approves_a_held_comment_and_readers_then_see_it(live_server, page, new_page, moderator):  # noqa: F811
+def test_moderator_approves_a_held_comment_and_readers_then_see_it(live_server, page, new_page, moderator):
     article = ArticleFactory(title="Ferries")
     url = f"{live_server.url}{article.get_absolute_url()}"
     post_as_guest(page, url, "First time commenting: ferries need subsidies.", "Pia", "pia@example.org")
@@ -83,7 +82,7 @@ def test_moderator_approves_a_held_comment_and_readers_then_see_it(live_server, 
 
 def test_moderator_bans_an_author_whose_pending_comments_leave_the_queue(
     live_server,
-    page,  # noqa: F811
+    page,
     new_page,
     moderator,
 ):
