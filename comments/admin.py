@@ -1,5 +1,7 @@
 """The moderation desk: the comment queue, its actions, and (moderation_admin) rules, terms, bans, reports."""
 
+from collections import Counter
+
 from django.contrib import admin, messages
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.helpers import ActionForm
@@ -7,6 +9,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from mptt.admin import MPTTModelAdmin
 
 from comments import services
@@ -167,8 +170,10 @@ class ModerationChangeList(ChangeList):
         # One query for every author on the page, not one per row.
         self.result_list = list(self.result_list)
         histories = author_histories(self.result_list)
+        flat = default_queue(request) != "all"  # the queue is oldest first, not a tree
         for comment in self.result_list:
             comment.author_history = histories.get(_author_key(comment), {})
+            comment.in_queue = flat
 
 
 def _author_key(comment):
@@ -178,8 +183,8 @@ def _author_key(comment):
 @admin.register(Comment)
 class CommentAdmin(MPTTModelAdmin):
     list_display = [
-        "indented_excerpt", "author", "history", "article", "in_reply_to", "status_and_reason", "reports",
-        "created_at",
+        "indented_excerpt", "author", "history", "article_title", "in_reply_to", "status_and_reason",
+        "reports", "created_at",
     ]  # fmt: skip
     list_display_links = ["indented_excerpt"]
     list_filter = [QueueFilter, "status", "article"]
@@ -224,6 +229,8 @@ class CommentAdmin(MPTTModelAdmin):
 
     @admin.display(description="Comment", ordering="tree_id")
     def indented_excerpt(self, comment):
+        if getattr(comment, "in_queue", False):
+            return Truncator(" ".join(comment.body.split())).chars(240)
         return format_html('<span style="padding-left: {}em">{}</span>', comment.level * 1.5, comment.excerpt)
 
     @admin.display(description="Author", ordering="author_name")
@@ -243,6 +250,10 @@ class CommentAdmin(MPTTModelAdmin):
             counts.get("spam", 0),
         )
 
+    @admin.display(description="Article", ordering="article__title")
+    def article_title(self, comment):
+        return Truncator(comment.article.title).chars(40)
+
     @admin.display(description="In reply to")
     def in_reply_to(self, comment):
         if comment.parent is None:
@@ -260,10 +271,13 @@ class CommentAdmin(MPTTModelAdmin):
         reports = getattr(comment, "open_report_list", [])
         if not reports:
             return "—"
+        reasons = Counter(str(report) for report in reports)
         return format_html(
             "<strong>{}</strong><ul class='reports'>{}</ul>",
             len(reports),
-            format_html_join("", "<li>{}</li>", ((str(report),) for report in reports)),
+            format_html_join(
+                "", "<li>{}{}</li>", ((reason, f" ×{n}" if n > 1 else "") for reason, n in reasons.items())
+            ),
         )
 
     @admin.display(description="Open reports")
