@@ -7,6 +7,7 @@ MVCC serves them the last committed tree.
 """
 
 import datetime
+import ipaddress
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -238,13 +239,17 @@ def ban_author(
     targets = {
         Ban.Kind.USER: {"user_id": comment.user_id} if comment.user_id else None,
         Ban.Kind.EMAIL: {"email": comment.author_email.strip().lower()} if comment.author_email else None,
-        Ban.Kind.IP: {"network": comment.ip_address} if comment.ip_address else None,
+        Ban.Kind.IP: {"network": str(ipaddress.ip_network(comment.ip_address))}
+        if comment.ip_address
+        else None,
     }
     bans = []
     with transaction.atomic():
         for kind in sorted(kinds):
             if targets.get(kind) is None:
                 continue
+            if Ban.objects.active().filter(kind=kind, **targets[kind]).exists():
+                continue  # banned already (two of the selected comments had the same author)
             ban = Ban(kind=kind, reason=reason, expires_at=expires_at, created_by=moderator, **targets[kind])
             ban.full_clean()
             ban.save()

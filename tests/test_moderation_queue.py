@@ -187,3 +187,13 @@ def test_ban_admin_refuses_a_bad_network_with_a_message(staff_client):
     assert response.status_code == 200
     assert "Give an IP address" in response.text
     assert not Ban.objects.exists()
+
+
+def test_banning_two_comments_by_one_author_makes_one_ban(staff_client):
+    first = CommentFactory(author_email="twice@example.org", status=Comment.Status.PENDING)
+    second = CommentFactory(author_email="twice@example.org", status=Comment.Status.PENDING)
+
+    response = act(staff_client, "ban_authors", [first, second], apply="1", kinds=["email"], reason="Spam")
+
+    assert "1 ban made; 2 pending comments removed." in response.text
+    assert Ban.objects.get().email == "twice@example.org"
