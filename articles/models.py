@@ -1,5 +1,8 @@
+import datetime
+
 import markdown
 import nh3
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -17,6 +20,9 @@ def render_article_markdown(text: str) -> str:
     """Editors' Markdown to HTML, sanitised all the same (an account can be stolen)."""
     html = markdown.markdown(text, extensions=["extra", "sane_lists", "smarty"], output_format="html")
     return nh3.clean(html, tags=ARTICLE_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener")
+
+
+DISCUSSION_FIELDS = {"comment_count", "thread_count", "discussion_version", "discussion_updated_at"}
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -86,6 +92,13 @@ class Article(models.Model):
             self.published_at = timezone.now()
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # Never write the discussion counters from a possibly stale instance (an editor's
+            # form, loaded before the latest comment): comments.services owns them.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name not in DISCUSSION_FIELDS
+            ]  # fmt: skip
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -100,4 +113,16 @@ class Article(models.Model):
     def is_accepting_comments(self) -> bool:
         if not self.comments_open:
             return False
-        return self.comments_close_at is None or timezone.now() < self.comments_close_at
+        closes_at = self.discussion_closes_at
+        return closes_at is None or timezone.now() < closes_at
+
+    @property
+    def discussion_closes_at(self):
+        """When the discussion closes by itself: the article's own date, else the site's
+        COMMENTS_CLOSE_AFTER_DAYS after publication (no query either way), else never."""
+        if self.comments_close_at is not None:
+            return self.comments_close_at
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if days and self.published_at is not None:
+            return self.published_at + datetime.timedelta(days=days)
+        return None

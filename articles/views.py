@@ -14,6 +14,7 @@ from django.utils.http import http_date
 from articles.models import Article
 from articles.search import highlight, search_articles
 from comments.forms import CommentForm
+from comments.readers import own_pending
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 
 
@@ -94,7 +95,9 @@ def _shared_article_page(request, article) -> HttpResponse:
 def render_article(request, article, *, form=None, status=200, csrf_token=None):
     """The article, one page of its discussion and the comment form (kept on errors)."""
     sort = normalise_sort(request.GET.get("sort"))
-    page, threads = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
+    page, threads = discussion_page(
+        article, page_number=request.GET.get("page"), sort=sort, own_pending=own_pending(request)
+    )
     if form is None and article.is_accepting_comments:
         form = CommentForm(article=article, user=request.user)
     context = {

@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
-from comments.models import Comment
+from comments.models import Comment, Report
 
 
 class CommentForm(forms.Form):
@@ -81,3 +81,28 @@ class CommentForm(forms.Form):
             "author_email": data.get("email", ""),
             "submission_token": data.get("token"),
         }
+
+
+class ReportForm(forms.Form):
+    """A reader flags a comment for the moderators."""
+
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose a reason.", "invalid_choice": "Please choose a reason."},
+    )
+    text = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required for “Something else”; optional otherwise.",
+        error_messages={"max_length": "Please keep the details under %(limit_value)d characters."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", "Please say what is wrong with the comment.")
+        return cleaned

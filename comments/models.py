@@ -23,6 +23,18 @@ class CommentQuerySet(TreeQuerySet):
         """Top-level comments: one per thread."""
         return self.filter(parent__isnull=True)
 
+    def pending(self):
+        """Comments held for review (by the rules, or hidden after reports)."""
+        return self.filter(status=Comment.Status.PENDING)
+
+    def reported(self):
+        """Comments with reports no moderator has acted on yet."""
+        return self.filter(report_count__gt=0)
+
+    def needs_action(self):
+        """The moderation queue: pending or reported."""
+        return self.filter(models.Q(status=Comment.Status.PENDING) | models.Q(report_count__gt=0))
+
 
 class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
     def _get_next_tree_id(self) -> int:
@@ -55,7 +67,8 @@ class Comment(MPTTModel):
     edited_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
-    report_count = models.PositiveIntegerField(default=0)
+    report_count = models.PositiveIntegerField(default=0, help_text="Reports not yet acted on.")
+    hold_reason = models.CharField(max_length=200, blank=True, help_text="Why the comment waits for review.")
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -76,6 +89,10 @@ class Comment(MPTTModel):
                 name="comment_article_roots_idx",
             ),
             models.Index(fields=["status", "created_at"], name="comment_status_created_idx"),
+            # The moderation queue's "reported" half.
+            models.Index(
+                fields=["created_at"], condition=models.Q(report_count__gt=0), name="comment_reported_idx"
+            ),
         ]
 
     def __str__(self):
@@ -108,3 +125,7 @@ class Comment(MPTTModel):
     def reply_count(self) -> int:
         """Every descendant, whatever its status (nested-set arithmetic, no query)."""
         return (self.rght - self.lft - 1) // 2
+
+
+# The moderation models live in their own module; importing them here registers them with the app.
+from comments.moderation_models import Ban, ModerationRules, ModerationTerm, Report  # noqa: E402, F401

@@ -27,6 +27,7 @@ def render_items(article, items: list, *, highlight: int | None = None) -> str:
         return ""
     thread_url = _url_pattern("comments:thread")
     reply_url = _url_pattern("comments:reply") if article.is_accepting_comments else None
+    report_url = _url_pattern("comments:report")
     zone = timezone.get_current_timezone()
     out: list[str] = []
     append = out.append
@@ -36,20 +37,35 @@ def render_items(article, items: list, *, highlight: int | None = None) -> str:
         parent = "" if comment.parent_id is None else comment.parent_id
         append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')
         append('<article class="highlight" aria-current="true">' if pk == highlight else "<article>")
-        if comment.is_approved:
+        if comment.is_approved or item.awaiting:
             author = escape(comment.author_name)
             created = comment.created_at.astimezone(zone)
+            awaiting = (
+                ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'
+                if item.awaiting
+                else ""
+            )
             append(
                 f'<header class="comment-meta"><span class="author">{author}</span> '
                 f'<a class="permalink" href="{thread_url.format(pk=pk)}">'
-                f'<time datetime="{created.isoformat()}">{created:%-d %b %Y, %H:%M}</time></a></header>'
+                f'<time datetime="{created.isoformat()}">{created:%-d %b %Y, %H:%M}</time></a>'
+                f"{awaiting}</header>"
                 f'<div class="comment-body">{comment.body_html}</div>'
             )
-            if reply_url:
-                append(
-                    f'<p class="comment-actions"><a href="{reply_url.format(pk=pk)}" class="reply-link">'
-                    f'Reply<span class="visually-hidden"> to {author}</span></a></p>'
+            if comment.is_approved:
+                reply = (
+                    f'<a href="{reply_url.format(pk=pk)}" class="reply-link">'
+                    f'Reply<span class="visually-hidden"> to {author}</span></a> · '
+                    if reply_url
+                    else ""
                 )
+                append(
+                    f'<p class="comment-actions">{reply}<a href="{report_url.format(pk=pk)}" '
+                    f'class="report-link" rel="nofollow">Report<span class="visually-hidden"> comment by '
+                    f"{author}</span></a></p>"
+                )
+        elif comment.status == comment.Status.PENDING:
+            append('<p class="placeholder">This comment is hidden while a moderator reviews it.</p>')
         else:
             append('<p class="placeholder">This comment was removed by a moderator.</p>')
         if item.hidden_replies:

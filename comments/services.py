@@ -6,6 +6,8 @@ different threads never wait for each other. Readers never wait: PostgreSQL's
 MVCC serves them the last committed tree.
 """
 
+import datetime
+import ipaddress
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
-from comments.models import Comment
+from comments import moderation
+from comments.models import Ban, Comment, ModerationRules, Report
 from notifications.services import comment_saved
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
@@ -76,12 +79,27 @@ def post_comment(
     ip_address: str | None = None,
     user_agent: str = "",
     submission_token: uuid.UUID | None = None,
+    trusted: bool = False,
 ) -> Comment:
     """Store a top-level comment or a reply (as its parent's last child) and return it.
 
+    The moderation rules (comments.moderation) decide whether it is approved or held
+    (pending); trusted=True skips them, for the site's own content (demo, fixtures).
     A repeated submission_token returns the comment first stored with it.
-    Raises CommentRefused when the discussion is closed or the parent cannot take replies.
+    Raises CommentRefused when the discussion is closed, the parent cannot take replies,
+    the author is banned or the text is refused as spam: nothing is stored then.
     """
+    if user is not None and user.is_authenticated:
+        author_name = author_name or user.get_full_name() or user.get_username()
+        author_email = author_email or user.email
+    else:
+        user = None
+    # The rules are read before the thread's lock is taken: they need nothing from the thread.
+    verdict = moderation.Verdict(Comment.Status.APPROVED)
+    if not trusted:
+        verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
+        if verdict.refused:
+            raise CommentRefused(verdict.refused)
     if parent is not None:
         parent = _locked(parent)
     if submission_token is not None:
@@ -95,11 +113,6 @@ def post_comment(
             raise CommentRefused("You can only reply to a comment on this article.")
         if not parent.is_approved:
             raise CommentRefused("That comment is no longer open for replies.")
-    if user is not None and user.is_authenticated:
-        author_name = author_name or user.get_full_name() or user.get_username()
-        author_email = author_email or user.email
-    else:
-        user = None
     comment = Comment(
         article=article,
         parent=parent,
@@ -110,6 +123,8 @@ def post_comment(
         ip_address=ip_address,
         user_agent=user_agent[:300],
         submission_token=submission_token,
+        status=verdict.status,
+        hold_reason=verdict.reason,
     )
     try:
         with transaction.atomic():
@@ -127,12 +142,15 @@ def post_comment(
 
 
 def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
+    """Set the status under the thread's lock; a moderator's decision settles the open reports."""
     comment = _locked(comment)
     was_approved = comment.is_approved
     comment.status = status
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
-    comment.save(update_fields=["status", "moderated_by", "moderated_at"])
+    comment.report_count = 0
+    comment.save(update_fields=["status", "moderated_by", "moderated_at", "report_count"])
+    comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
     _thread_changed(comment.tree_id)
     discussion_changed(comment.article_id, comments=int(comment.is_approved) - int(was_approved))
     return comment
@@ -189,3 +207,123 @@ def edit_comment(comment: Comment, *, body: str, author_name: str | None = None)
     _thread_changed(comment.tree_id)
     discussion_changed(comment.article_id)
     return comment
+
+
+@transaction.atomic
+def restore_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Put a removed, rejected or spam comment back in the thread, approved."""
+    return _moderate(comment, Comment.Status.APPROVED, moderator)
+
+
+@transaction.atomic
+def remove_thread(comment: Comment, *, moderator: AbstractBaseUser | None) -> int:
+    """Remove the comment and every reply below it (rows kept, hidden); return how many changed."""
+    comment = _locked(comment)
+    now = timezone.now()
+    below = Comment.objects.filter(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght)
+    Report.objects.filter(comment__in=below, resolved_at__isnull=True).update(resolved_at=now)
+    approved = below.filter(status=Comment.Status.APPROVED).count()
+    # Status only: the nested-set numbers do not change, so a plain UPDATE is safe under the lock.
+    changed = below.exclude(status=Comment.Status.REMOVED).update(
+        status=Comment.Status.REMOVED, moderated_by=moderator, moderated_at=now, report_count=0
+    )
+    _thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-approved)
+    return changed
+
+
+class AlreadyReported(CommentRefused):
+    """This reader has reported this comment before."""
+
+
+@transaction.atomic
+def report_comment(
+    comment: Comment,
+    *,
+    reporter_key: str,
+    reason: str,
+    text: str = "",
+    user: AbstractBaseUser | None = None,
+) -> tuple[Report, bool]:
+    """Record one reader's report; return it and whether the comment is now hidden for review.
+
+    reporter_key identifies the reader ("user:<id>" or "session:<key>"): one report each.
+    At the rules' report_threshold of open reports, an approved comment goes back to pending.
+    """
+    comment = _locked(comment)
+    if not comment.is_approved:
+        raise CommentRefused("This comment is already waiting for a moderator.")
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                comment=comment,
+                reporter_key=reporter_key,
+                user=user if user is not None and user.is_authenticated else None,
+                reason=reason,
+                text=text[:500],
+            )
+    except IntegrityError:
+        raise AlreadyReported(
+            "You have already reported this comment; a moderator will look at it."
+        ) from None
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    comment.refresh_from_db(fields=["report_count"])
+    threshold = ModerationRules.load().report_threshold
+    hidden = bool(threshold) and comment.report_count >= threshold
+    if hidden:
+        comment.status = Comment.Status.PENDING
+        comment.hold_reason = f"Hidden after {comment.report_count} reports"
+        comment.save(update_fields=["status", "hold_reason"])
+        _thread_changed(comment.tree_id)
+        discussion_changed(comment.article_id, comments=-1)
+    return report, hidden
+
+
+def ban_author(
+    comment: Comment,
+    *,
+    moderator: AbstractBaseUser | None,
+    kinds: set[str],
+    reason: str = "",
+    expires_at: datetime.datetime | None = None,
+) -> tuple[list[Ban], list[Comment]]:
+    """Ban the comment's author by account, email and/or IP address; remove their pending comments.
+
+    Returns the bans made and the pending comments removed. Kinds the author has nothing
+    for (an account for a guest, an IP address never recorded) are skipped.
+    """
+    targets = {
+        Ban.Kind.USER: {"user_id": comment.user_id} if comment.user_id else None,
+        Ban.Kind.EMAIL: {"email": comment.author_email.strip().lower()} if comment.author_email else None,
+        Ban.Kind.IP: {"network": str(ipaddress.ip_network(comment.ip_address))}
+        if comment.ip_address
+        else None,
+    }
+    bans = []
+    with transaction.atomic():
+        for kind in sorted(kinds):
+            if targets.get(kind) is None:
+                continue
+            if Ban.objects.active().filter(kind=kind, **targets[kind]).exists():
+                continue  # banned already (two of the selected comments had the same author)
+            ban = Ban(kind=kind, reason=reason, expires_at=expires_at, created_by=moderator, **targets[kind])
+            ban.full_clean()
+            ban.save()
+            bans.append(ban)
+    return bans, enforce_bans(bans, moderator=moderator)
+
+
+def enforce_bans(bans: list[Ban], *, moderator: AbstractBaseUser | None) -> list[Comment]:
+    """Remove the pending comments the bans cover; return them.
+
+    Each comment is removed in its own transaction under its thread's lock, so a ban
+    never holds many threads' locks at once.
+    """
+    removed = []
+    for pending in Comment.objects.pending().order_by("tree_id", "lft"):
+        if any(
+            ban.covers(user_id=pending.user_id, email=pending.author_email, ip_address=pending.ip_address)
+            for ban in bans
+        ):
+            removed.append(remove_comment(pending, moderator=moderator))
+    return removed

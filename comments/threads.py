@@ -49,6 +49,7 @@ class ThreadItem:
     opens: bool = False  # its replies follow, inside it
     closes: range = field(default_factory=lambda: range(0))  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
+    awaiting: bool = False  # the reader's own comment, held for review: shown to them alone
 
 
 class CountedPaginator(Paginator):
@@ -68,7 +69,7 @@ def normalise_sort(sort: str | None) -> str:
 
 
 def discussion_page(
-    article, *, page_number=None, sort: str = DEFAULT_SORT, personal_tree_ids=frozenset()
+    article, *, page_number=None, sort: str = DEFAULT_SORT, own_pending: frozenset[int] = frozenset()
 ) -> tuple[Page, list[SafeString]]:
     """One page of threads, rendered.
 
@@ -82,17 +83,27 @@ def discussion_page(
     page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
         return page, []
+    # Threads holding this reader's own held comments are theirs alone: never cached.
+    personal_tree_ids = _personal_tree_ids(article, own_pending)
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
     page_key = f"{_cache_prefix(article)}:page:{article.pk}:{article.discussion_version}:{sort}:{page.number}"
     threads = cache.get(page_key) if use_cache else None
     if threads is None:
-        threads = _page_threads(article, page, personal_tree_ids)
+        threads = _page_threads(article, page, personal_tree_ids, own_pending)
         if use_cache:
             cache.set(page_key, threads, THREAD_CACHE_SECONDS)
     return page, [mark_safe(html) for html in threads]
 
 
-def _page_threads(article, page: Page, personal_tree_ids) -> list[str]:
+def _personal_tree_ids(article, own_pending: frozenset[int]) -> frozenset[int]:
+    """Threads of this article with the reader's held comments: one query, only if they have any."""
+    if not own_pending:
+        return frozenset()
+    held = Comment.objects.for_article(article).filter(pk__in=own_pending, status=Comment.Status.PENDING)
+    return frozenset(held.values_list("tree_id", flat=True))
+
+
+def _page_threads(article, page: Page, personal_tree_ids, own_pending) -> list[str]:
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
     keys = {
         tree_id: thread_cache_key(article, tree_id, version)
@@ -103,7 +114,7 @@ def _page_threads(article, page: Page, personal_tree_ids) -> list[str]:
     html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
     missing = [tree_id for tree_id in versions if tree_id not in html]
     if missing:
-        fresh = render_threads(article, missing)
+        fresh = render_threads(article, missing, own_pending)
         if settings.THREAD_CACHE_ENABLED:
             cache.set_many(
                 {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
@@ -123,7 +134,7 @@ def thread_cache_key(article, tree_id: int, version: int) -> str:
     return f"{_cache_prefix(article)}:{tree_id}:{version}"
 
 
-def render_threads(article, tree_ids: list[int]) -> dict[int, str]:
+def render_threads(article, tree_ids: list[int], own_pending: frozenset[int] = frozenset()) -> dict[int, str]:
     """HTML of each thread (its comments to the display depth): one query for all of them."""
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
@@ -131,31 +142,37 @@ def render_threads(article, tree_ids: list[int]) -> dict[int, str]:
     for comment in rows.order_by("tree_id", "lft"):
         threads[comment.tree_id].append(comment)
     return {
-        tree_id: render_items(article, build_items(comments, base_level=0, depth=depth))
+        tree_id: render_items(
+            article, build_items(comments, base_level=0, depth=depth, own_pending=own_pending)
+        )
         for tree_id, comments in threads.items()
     }
 
 
-def subtree_items(comment: Comment) -> list[ThreadItem]:
+def subtree_items(comment: Comment, own_pending: frozenset[int] = frozenset()) -> list[ThreadItem]:
     """The comment and its replies down to the display depth below it: one query."""
     depth = settings.COMMENT_DISPLAY_DEPTH
     comments = list(
         comment.get_descendants(include_self=True).filter(level__lt=comment.level + depth).order_by("lft")
     )
-    return build_items(comments, base_level=comment.level, depth=depth)
+    return build_items(comments, base_level=comment.level, depth=depth, own_pending=own_pending)
 
 
-def build_items(comments: list[Comment], *, base_level: int, depth: int) -> list[ThreadItem]:
+def build_items(
+    comments: list[Comment], *, base_level: int, depth: int, own_pending: frozenset[int] = frozenset()
+) -> list[ThreadItem]:
     """Comments in tree order (lft within each thread) to nested page items.
 
     A comment that is not approved shows as a placeholder when it has replies to
     show, and not at all otherwise, so moderation never lifts replies out of place.
+    A held comment whose pk is in own_pending shows in full, marked as awaiting moderation.
     """
     last_level = base_level + depth - 1
     shown: set[int] = set()
+    awaiting = {c.pk for c in comments if c.pk in own_pending and c.status == Comment.Status.PENDING}
     for comment in reversed(comments):  # children before parents
         hidden_below = comment.level == last_level and comment.rght - comment.lft > 1
-        if comment.is_approved or comment.pk in shown or hidden_below:
+        if comment.is_approved or comment.pk in shown or comment.pk in awaiting or hidden_below:
             shown.add(comment.pk)
             if comment.parent_id is not None:
                 shown.add(comment.parent_id)
@@ -164,7 +181,7 @@ def build_items(comments: list[Comment], *, base_level: int, depth: int) -> list
     for index, comment in enumerate(visible):
         level = comment.level - base_level
         next_level = visible[index + 1].level - base_level if index + 1 < len(visible) else 0
-        item = ThreadItem(comment=comment)
+        item = ThreadItem(comment=comment, awaiting=comment.pk in awaiting)
         if next_level > level:
             item.opens = True
         else:

@@ -7,4 +7,5 @@ urlpatterns = [
     path("post/<slug:slug>/", views.add_comment, name="add"),
     path("<int:pk>/", views.comment_thread, name="thread"),
     path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/report/", views.report, name="report"),
 ]

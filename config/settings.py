@@ -215,3 +215,8 @@ SEARCH_MAX_QUERY_LENGTH = int(os.environ.get("SEARCH_MAX_QUERY_LENGTH", "200"))
 if TESTING:
     # Test users need no slow, strong hashing; the suite creates many of them.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# --- Issue 4: moderation ---
+# Discussions close by themselves this many days after publication (0: never); an
+# article's own "comments close at" date wins. The other moderation rules are edited
+# in the admin (Comments › Moderation rules) and need no deploy.
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from tests.factories import ArticleFactory, StaffFactory
@@ -17,3 +19,52 @@ def staff(db):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _first_comments_trusted_unless_moderation_test(request):
+    """Tests not marked `moderation` post as readers the rules already trust.
+
+    Production holds a new author's first comment (ModerationRules.hold_first_comments,
+    on by default); the posting, paging and browser tests are about threads, not the
+    rules, so they run with that one rule off. Tests marked `moderation` see the
+    defaults exactly as a fresh site has them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or request.node.get_closest_marker("moderation") is not None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from comments.models import ModerationRules
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

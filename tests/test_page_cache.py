@@ -172,3 +172,16 @@ def test_two_guests_served_from_the_shared_page_get_their_own_tokens_and_both_po
         )  # fmt: skip
         assert response.status_code == 302
     assert Comment.objects.filter(body__startswith="From the").count() == 2
+
+
+def test_saving_a_stale_article_keeps_the_discussion_counters(client):
+    article = ArticleFactory()
+    stale = type(article).objects.get(pk=article.pk)  # an editor's form, loaded before the comment
+    CommentFactory(article=article)
+
+    stale.title = "Edited title"
+    stale.save()
+
+    article.refresh_from_db()
+    assert (article.title, article.comment_count, article.thread_count) == ("Edited title", 1, 1)
+    assert "1 comment<" in client.get(article.get_absolute_url()).text
