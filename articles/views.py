@@ -3,6 +3,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from articles.models import Article
+from articles.structured_data import article_structured_data
+from comments import ownership
 from comments.forms import CommentForm
 from comments.threads import DEFAULT_SORT, SORTS, discussion_page
 
@@ -26,6 +28,8 @@ def render_article(request, article, *, form=None, status=200):
     page, items = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
     if form is None and article.is_accepting_comments:
         form = CommentForm(article=article, user=request.user)
+    comment_count = article.comments.approved().count()
+    editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     context = {
         "article": article,
         "page": page,
@@ -33,6 +37,10 @@ def render_article(request, article, *, form=None, status=200):
         "form": form,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-        "comment_count": article.comments.approved().count(),
+        "comment_count": comment_count,
+        "editable": editable,
+        "deletable": deletable,
+        "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+        "structured_data": article_structured_data(request, article, items, comment_count=comment_count),
     }
     return render(request, "articles/article_detail.html", context, status=status)

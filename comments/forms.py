@@ -75,3 +75,15 @@ class CommentForm(forms.Form):
             "author_email": data.get("email", ""),
             "submission_token": data.get("token"),
         }
+
+
+class CommentEditForm(forms.Form):
+    """The author's new text for a comment, within the edit window."""
+
+    body = CommentForm.base_fields["body"]
+
+
+class PreviewForm(forms.Form):
+    """Text to preview: the same limit as a comment, nothing stored."""
+
+    body = forms.CharField(max_length=settings.COMMENT_MAX_LENGTH, required=False, strip=True)

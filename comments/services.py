@@ -139,3 +139,32 @@ def delete_comment(comment: Comment) -> int:
     count = comment.get_descendant_count() + 1
     comment.delete()  # django-mptt closes the gap in this thread only
     return count
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, *, body: str) -> Comment:
+    """Replace the comment's text (its author, within the edit window) and mark it edited."""
+    comment = _locked(comment)
+    if not comment.is_approved:
+        raise CommentRefused("This comment can no longer be edited.")
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_own_comment(comment: Comment) -> Comment | None:
+    """The author takes the comment back: gone for good, or a placeholder if it has replies.
+
+    Returns the placeholder, or None when the row was deleted.
+    """
+    comment = _locked(comment)
+    if comment.rght - comment.lft > 1:
+        comment.status = Comment.Status.DELETED
+        comment.body = ""
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["status", "body", "body_html", "edited_at"])
+        return comment
+    comment.delete()  # a leaf: django-mptt closes the gap in this thread only
+    return None

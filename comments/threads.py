@@ -28,6 +28,7 @@ class ThreadItem:
     opens: bool = False  # its replies follow, inside it
     closes: range = field(default_factory=lambda: range(0))  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
+    shown_replies: int = 0  # replies shown inside it: what collapsing it hides
 
 
 def visible_roots(article):
@@ -103,4 +104,12 @@ def build_items(comments: list[Comment], *, base_level: int, depth: int) -> list
         if comment.level == last_level:
             item.hidden_replies = comment.reply_count
         items.append(item)
+    open_items: list[ThreadItem] = []  # the ancestors whose replies are open around this item
+    for item in items:
+        for ancestor in open_items:
+            ancestor.shown_replies += 1
+        if item.opens:
+            open_items.append(item)
+        else:
+            del open_items[len(open_items) - len(item.closes) :]
     return items
