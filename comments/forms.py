@@ -2,14 +2,22 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils.text import normalize_newlines
 
 from comments.models import Comment
+
+
+class CommentTextField(forms.CharField):
+    """Line breaks count as one character, as the browser's counter counts them (forms send CRLF)."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
 
 
 class CommentForm(forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
 
-    body = forms.CharField(
+    body = CommentTextField(
         label="Comment",
         max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -86,4 +94,4 @@ class CommentEditForm(forms.Form):
 class PreviewForm(forms.Form):
     """Text to preview: the same limit as a comment, nothing stored."""
 
-    body = forms.CharField(max_length=settings.COMMENT_MAX_LENGTH, required=False, strip=True)
+    body = CommentTextField(max_length=settings.COMMENT_MAX_LENGTH, required=False)

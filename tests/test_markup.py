@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.django_db
+
 from comments.markup import render_comment_body
 
 
@@ -67,3 +69,15 @@ def test_images_and_headings_are_not_in_the_subset():
 
 def test_empty_text_renders_nothing():
     assert render_comment_body("  \n ") == ""
+
+
+def test_form_counts_a_line_break_as_one_character_like_the_browser(article):
+    from comments.forms import CommentForm
+
+    settings_limit = CommentForm.base_fields["body"].max_length
+    text = ("x" * 9 + "\r\n") * (settings_limit // 10)
+
+    form = CommentForm({"body": text, "name": "A", "email": "a@example.org"}, article=article)
+
+    assert form.is_valid(), form.errors
+    assert "\r" not in form.cleaned_data["body"]

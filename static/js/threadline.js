@@ -1,0 +1,309 @@
+/* Threadline's progressive enhancement: everything here also works without it.
+ *
+ * - Reply opens the form inline under the comment (the server renders it), and a
+ *   posted comment or reply appears in place (the server answers with its <li>).
+ * - A character counter, a preview (rendered by the server's own Markdown
+ *   renderer) and, for guests who tick the box, name and email remembered in
+ *   this browser's localStorage.
+ * No inline script or style anywhere, so a strict Content-Security-Policy holds.
+ */
+(function () {
+  "use strict";
+
+  var FRAGMENT_HEADERS = { Accept: "text/html+fragment", "X-Requested-With": "fetch" };
+  var GUEST_KEY = "threadline.guest";
+
+  function parseFragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content;
+  }
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function readGuest() {
+    try { return JSON.parse(localStorage.getItem(GUEST_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function writeGuest(value) {
+    try {
+      if (value) localStorage.setItem(GUEST_KEY, JSON.stringify(value));
+      else localStorage.removeItem(GUEST_KEY);
+    } catch (e) { /* storage disabled: nothing is remembered */ }
+  }
+
+  /* Counter, preview and "remember me" on one comment form. */
+  function enhanceForm(form) {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    var body = form.querySelector("textarea[name=body]");
+    var counter = form.querySelector("[data-counter]");
+    if (body && counter) {
+      var limit = parseInt(body.getAttribute("maxlength"), 10) || 0;
+      counter.id = body.id + "_counter";
+      var described = (body.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(counter.id) < 0) described.push(counter.id);
+      body.setAttribute("aria-describedby", described.join(" "));
+      var update = function () {
+        var used = body.value.length;
+        counter.textContent = limit ? used + " / " + limit + " characters" : used + " characters";
+        counter.classList.toggle("near-limit", limit > 0 && used > limit * 0.9);
+      };
+      body.addEventListener("input", update);
+      update();
+      counter.hidden = false;
+    }
+
+    var previewButton = form.querySelector("[data-preview-button]");
+    var previewBox = form.querySelector("[data-preview]");
+    if (body && previewButton && previewBox && form.dataset.previewUrl) {
+      previewButton.hidden = false;
+      previewButton.addEventListener("click", function () {
+        var data = new FormData();
+        data.append("body", body.value);
+        data.append("csrfmiddlewaretoken", csrfToken(form));
+        previewButton.disabled = true;
+        fetch(form.dataset.previewUrl, {
+          method: "POST", body: data, credentials: "same-origin",
+          headers: Object.assign({ "X-CSRFToken": csrfToken(form) }, FRAGMENT_HEADERS),
+        }).then(function (response) {
+          return response.text().then(function (html) {
+            previewBox.replaceChildren();
+            var title = document.createElement("p");
+            title.className = "preview-title";
+            title.textContent = "Preview";
+            var content = document.createElement("div");
+            content.className = "comment-body";
+            content.appendChild(parseFragment(html));
+            previewBox.append(title, content);
+            previewBox.hidden = false;
+          });
+        }).catch(function () {
+          previewBox.textContent = "The preview could not be loaded; your text is still here.";
+          previewBox.hidden = false;
+        }).finally(function () { previewButton.disabled = false; });
+      });
+    }
+
+    var remember = form.querySelector("[data-remember]");
+    var name = form.querySelector("input[name=name]");
+    var email = form.querySelector("input[name=email]");
+    if (remember && name && email) {
+      var box = remember.querySelector("input[type=checkbox]");
+      var saved = readGuest();
+      if (saved) {
+        if (!name.value) name.value = saved.name || "";
+        if (!email.value) email.value = saved.email || "";
+        box.checked = true;
+      }
+      remember.hidden = false;
+      box.addEventListener("change", function () { if (!box.checked) writeGuest(null); });
+    }
+
+    if (form.querySelector("input[name=parent]")) {
+      form.addEventListener("submit", submitComment);
+    }
+  }
+
+  function rememberGuest(form) {
+    var box = form.querySelector("[data-remember] input[type=checkbox]");
+    if (!box) return;
+    if (box.checked) {
+      writeGuest({
+        name: form.querySelector("input[name=name]").value,
+        email: form.querySelector("input[name=email]").value,
+      });
+    } else {
+      writeGuest(null);
+    }
+  }
+
+  function bumpCount(element, pattern, delta) {
+    if (!element) return;
+    var count = (parseInt(element.getAttribute("data-count") || element.textContent, 10) || 0) + delta;
+    element.setAttribute("data-count", count);
+    element.textContent = pattern(count);
+  }
+
+  function placeComment(li, parentPk) {
+    var list;
+    if (parentPk) {
+      var parent = document.getElementById("comment-" + parentPk);
+      if (!parent) return false;
+      var details = parent.querySelector(":scope > details.thread-toggle");
+      if (!details) {
+        details = document.createElement("details");
+        details.className = "thread-toggle";
+        details.open = true;
+        var summary = document.createElement("summary");
+        summary.textContent = "0 replies";
+        details.appendChild(summary);
+        details.appendChild(document.createElement("ol")).className = "replies";
+        parent.appendChild(details);
+      }
+      details.open = true;
+      list = details.querySelector(":scope > ol.replies");
+      // Every enclosing subtree now hides one more reply.
+      for (var node = details; node; node = node.parentElement && node.parentElement.closest("details.thread-toggle")) {
+        bumpCount(node.querySelector(":scope > summary"), function (n) { return n + (n === 1 ? " reply" : " replies"); }, 1);
+      }
+    } else {
+      var discussion = document.getElementById("discussion");
+      if (!discussion) return false;
+      list = discussion.querySelector("ol.comments");
+      if (!list) {
+        list = document.createElement("ol");
+        list.className = "comments";
+        var formTitle = document.getElementById("comment-form-title");
+        discussion.insertBefore(list, formTitle || null);
+      }
+    }
+    list.appendChild(li);
+    bumpCount(document.getElementById("discussion-title"), function (n) {
+      return n + (n === 1 ? " comment" : " comments");
+    }, 1);
+    return true;
+  }
+
+  function submitComment(event) {
+    var form = event.currentTarget;
+    if (!window.fetch) return;
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    var status = form.querySelector("[data-form-status]");
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "form-status";
+      status.setAttribute("data-form-status", "");
+      status.setAttribute("role", "status");
+      form.appendChild(status);
+    }
+    button.disabled = true;
+    status.textContent = "Posting…";
+    rememberGuest(form);
+    var parentPk = form.querySelector("input[name=parent]").value;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: Object.assign({ "X-CSRFToken": csrfToken(form) }, FRAGMENT_HEADERS),
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        if (response.status === 201) {
+          var li = parseFragment(html).querySelector("li.comment");
+          if (!li || !placeComment(li, parentPk)) { window.location.reload(); return; }
+          finishPosting(form, li, parentPk);
+        } else if (response.status >= 400 && response.status < 500 && html.indexOf("<form") >= 0) {
+          showErrors(form, html);
+        } else {
+          throw new Error("unexpected answer " + response.status);
+        }
+      });
+    }).catch(function () {
+      // Let the browser post it the old way: the server answers with a whole page.
+      form.removeEventListener("submit", submitComment);
+      form.submit();
+    }).finally(function () {
+      button.disabled = false;
+      if (status.textContent === "Posting…") status.textContent = "";
+    });
+  }
+
+  function finishPosting(form, li, parentPk) {
+    var article = li.querySelector(":scope > article");
+    li.classList.add("just-posted");
+    if (article) article.setAttribute("tabindex", "-1");
+    if (form.closest(".inline-reply")) {
+      closeInlineReply(form.closest(".inline-reply"), false);
+    } else {
+      form.querySelector("textarea[name=body]").value = "";
+      form.querySelector("textarea[name=body]").dispatchEvent(new Event("input"));
+      var token = form.querySelector("input[name=token]");
+      if (token) token.value = uuid4();
+      var preview = form.querySelector("[data-preview]");
+      if (preview) { preview.hidden = true; preview.replaceChildren(); }
+    }
+    if (history.replaceState) history.replaceState(null, "", "#" + li.id);
+    (article || li).focus();
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function showErrors(form, html) {
+    var fresh = parseFragment(html).querySelector("form");
+    if (!fresh) return;
+    form.replaceWith(fresh);
+    enhanceForm(fresh);
+    var invalid = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector(".form-errors") || fresh.querySelector("textarea");
+    if (invalid) {
+      if (!invalid.matches("input, textarea, select")) invalid.setAttribute("tabindex", "-1");
+      invalid.focus();
+    }
+  }
+
+  function closeInlineReply(container, restoreFocus) {
+    var li = container.closest("li.comment");
+    container.remove();
+    var link = li && li.querySelector(":scope > article .reply-link");
+    if (link) {
+      link.setAttribute("aria-expanded", "false");
+      if (restoreFocus) link.focus();
+    }
+  }
+
+  function openInlineReply(link) {
+    var li = link.closest("li.comment");
+    var existing = li.querySelector(":scope > .inline-reply");
+    if (existing) { existing.querySelector("textarea").focus(); return; }
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href, { headers: FRAGMENT_HEADERS, credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("no form");
+      return response.text();
+    }).then(function (html) {
+      var form = parseFragment(html).querySelector("form");
+      if (!form) throw new Error("no form");
+      var container = document.createElement("div");
+      container.className = "inline-reply";
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "secondary";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", function () { closeInlineReply(container, true); });
+      form.querySelector(".form-buttons").appendChild(cancel);
+      container.appendChild(form);
+      container.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") closeInlineReply(container, true);
+      });
+      var article = li.querySelector(":scope > article");
+      article.after(container);
+      link.setAttribute("aria-expanded", "true");
+      enhanceForm(form);
+      form.querySelector("textarea[name=body]").focus();
+    }).catch(function () {
+      window.location.href = link.href; // the reply page works without any of this
+    }).finally(function () { link.removeAttribute("aria-busy"); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.reply-link");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (!window.fetch || !link.closest("li.comment")) return;
+    event.preventDefault();
+    openInlineReply(link);
+  });
+
+  function init() {
+    document.querySelectorAll("form.comment-form[data-preview-url]").forEach(enhanceForm);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
