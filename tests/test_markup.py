@@ -2,8 +2,7 @@
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
+from comments.forms import CommentForm
 from comments.markup import render_comment_body
 
 
@@ -71,9 +70,8 @@ def test_empty_text_renders_nothing():
     assert render_comment_body("  \n ") == ""
 
 
+@pytest.mark.django_db
 def test_form_counts_a_line_break_as_one_character_like_the_browser(article):
-    from comments.forms import CommentForm
-
     settings_limit = CommentForm.base_fields["body"].max_length
     text = ("x" * 9 + "\r\n") * (settings_limit // 10)
 
