@@ -25,7 +25,7 @@ def remember_posted(request, comment) -> None:
 
 def _session_pks(request) -> set[int]:
     # No session cookie, no session query: anonymous readers cost nothing here.
-    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.session.modified:
         return set()
     return set(request.session.get(SESSION_KEY, []))
 

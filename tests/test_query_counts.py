@@ -59,3 +59,17 @@ def test_signed_in_reader_adds_only_session_and_user_queries(client, django_asse
 
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES + 2):
         client.get(article.get_absolute_url())
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_guest_who_posted_adds_only_the_session_query(client, django_assert_num_queries, size):
+    article = ArticleFactory()
+    generate_discussion(article, comments=size, seed=size)
+    client.post(
+        reverse("comments:add", args=[article.slug]), {"body": "Hi", "name": "G", "email": "g@example.org"}
+    )
+
+    with django_assert_num_queries(ARTICLE_PAGE_QUERIES + 1):
+        response = client.get(article.get_absolute_url(), {"sort": "newest"})
+
+    assert "Edit</a>" in response.text
