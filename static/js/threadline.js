@@ -19,15 +19,6 @@
     return template.content;
   }
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
-
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -112,8 +103,12 @@
       box.addEventListener("change", function () { if (!box.checked) writeGuest(null); });
     }
 
-    if (form.querySelector("input[name=parent]")) {
+    // Inline replies post with fetch and appear in place; the form under the article
+    // posts the ordinary way and lands on the new comment (#comment-<pk>).
+    if (form.closest(".inline-reply") && form.querySelector("input[name=parent]")) {
       form.addEventListener("submit", submitComment);
+    } else {
+      form.addEventListener("submit", function () { rememberGuest(form); });
     }
   }
 
@@ -160,15 +155,8 @@
         bumpCount(node.querySelector(":scope > summary"), function (n) { return n + (n === 1 ? " reply" : " replies"); }, 1);
       }
     } else {
-      var discussion = document.getElementById("discussion");
-      if (!discussion) return false;
-      list = discussion.querySelector("ol.comments");
-      if (!list) {
-        list = document.createElement("ol");
-        list.className = "comments";
-        var formTitle = document.getElementById("comment-form-title");
-        discussion.insertBefore(list, formTitle || null);
-      }
+      list = document.querySelector("#discussion ol.comments");
+      if (!list) return false;
     }
     list.appendChild(li);
     bumpCount(document.getElementById("discussion-title"), function (n) {
@@ -223,16 +211,7 @@
     var article = li.querySelector(":scope > article");
     li.classList.add("just-posted");
     if (article) article.setAttribute("tabindex", "-1");
-    if (form.closest(".inline-reply")) {
-      closeInlineReply(form.closest(".inline-reply"), false);
-    } else {
-      form.querySelector("textarea[name=body]").value = "";
-      form.querySelector("textarea[name=body]").dispatchEvent(new Event("input"));
-      var token = form.querySelector("input[name=token]");
-      if (token) token.value = uuid4();
-      var preview = form.querySelector("[data-preview]");
-      if (preview) { preview.hidden = true; preview.replaceChildren(); }
-    }
+    closeInlineReply(form.closest(".inline-reply"), false);
     if (history.replaceState) history.replaceState(null, "", "#" + li.id);
     (article || li).focus();
     li.scrollIntoView({ block: "nearest" });
