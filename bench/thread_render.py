@@ -74,13 +74,11 @@ def main() -> int:
                 template.render(context)
                 times[name].append(time.perf_counter() - start)
         results = {name: min(values) for name, values in times.items()}
-        print(
-            f"{len(items)} comments on the page ({options.comments} in the discussion), {options.rounds} rounds"
-        )
+        shown, total = len(items), options.comments
+        print(f"{shown} comments on the page ({total} in the discussion), {options.rounds} rounds")
         for name, seconds in results.items():
-            print(
-                f"  {name:6}: {seconds * 1000:7.1f} ms per page, {seconds / len(items) * 1e6:6.1f} µs per comment"
-            )
+            per_comment = seconds / shown * 1e6
+            print(f"  {name:6}: {seconds * 1000:7.1f} ms per page, {per_comment:6.1f} µs per comment")
         print(f"  ratio now/before: {results['now'] / results['before']:.2f}")
     finally:
         article.delete()
