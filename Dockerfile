@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY config config
 COPY articles articles
 COPY comments comments
+COPY accounts accounts
 RUN python -m venv /venv && /venv/bin/pip install .
 
 FROM python:3.11-slim

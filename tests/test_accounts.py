@@ -97,3 +97,17 @@ def test_profile_lists_only_the_readers_approved_public_comments(client):
     for hidden in ["Still pending", "On a draft", "Someone else", "prolific.private"]:
         assert hidden not in response.text
     assert client.get(reverse("profile", args=["nobody"])).status_code == 404
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_profile_page_query_count_does_not_grow_with_the_comments(client, django_assert_num_queries, count):
+    reader = UserFactory(username="steady")
+    article = ArticleFactory()
+    for _ in range(count):
+        CommentFactory(article=article, user=reader)
+
+    # the reader, the comment count (paginator), the page of comments with their articles
+    with django_assert_num_queries(3):
+        response = client.get(reverse("profile", args=["steady"]))
+
+    assert response.text.count('class="comment-body"') == count

@@ -53,7 +53,7 @@ def test_script_post_with_errors_answers_400_with_the_form_and_errors_tied_to_fi
     assert not Comment.objects.filter(parent=parent).exists()
 
 
-def test_script_post_to_a_closed_discussion_answers_409_with_the_reason(client, article):
+def test_script_post_to_a_closed_discussion_answers_400_with_the_reason(client, article):
     article.comments_open = False
     article.save()
 
