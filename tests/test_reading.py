@@ -240,3 +240,21 @@ def test_comments_show_relative_times_and_local_avatars(client, article):
     assert re.search(r'<span class="avatar c\d+" aria-hidden="true">GH</span>', page)
     resources = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]*)"', page)
     assert resources and all(url.startswith("/") or "testserver" in url for url in resources), resources
+
+
+def test_pages_have_no_inline_script_or_style_so_a_strict_csp_can_come(client, article):
+    parent = CommentFactory(article=article)
+    urls = [
+        "/",
+        article.get_absolute_url(),
+        reverse("comments:reply", args=[parent.pk]),
+        reverse("comments:thread", args=[parent.pk]),
+        reverse("login"),
+        reverse("signup"),
+    ]
+
+    for url in urls:
+        page = client.get(url).text
+        scripts = re.findall(r"<script([^>]*)>", page)
+        assert all("src=" in attrs or 'type="application/ld+json"' in attrs for attrs in scripts), url
+        assert " style=" not in page and "<style" not in page and " onclick=" not in page, url

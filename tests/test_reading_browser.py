@@ -95,6 +95,9 @@ def test_inline_reply_errors_are_shown_in_the_form_and_tied_to_the_field(live_se
     assert "Please give a name" in page.locator(f"#{error_id}").inner_text()
     assert form.get_by_label("Comment", exact=True).input_value() == "No name given"
     assert not Comment.objects.filter(parent=parent).exists()
+    page.keyboard.press("Escape")  # closes the form and gives focus back to its Reply link
+    assert page.locator(".inline-reply").count() == 0
+    assert page.evaluate("document.activeElement.className") == "reply-link"
 
 
 def test_reply_without_javascript_opens_the_reply_page_and_lands_on_the_reply(live_server, no_js_page):
