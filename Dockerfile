@@ -7,6 +7,7 @@ COPY config config
 COPY articles articles
 COPY comments comments
 COPY notifications notifications
+COPY accounts accounts
 RUN python -m venv /venv && /venv/bin/pip install .
 
 FROM python:3.11-slim

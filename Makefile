@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SCREENSHOT_PORT ?= 8599
 export DEBUG ?= 1
 
 .PHONY: run test setup db db-stop chromium lint bench screenshots clean
@@ -16,6 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# Test-only JavaScript tools (axe-core for the accessibility checks), pinned in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -40,12 +47,20 @@ chromium:
 	@test -x /usr/bin/chromium || (echo "Installing Debian's chromium for the browser tests…" && \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: setup chromium
+test: setup chromium $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Screenshots of the running demo site for the README (docs/screenshots/*.png).
+screenshots: setup chromium
+	$(BIN)/python manage.py shell -c "from articles.models import Article; from comments.generator import generate_discussion; a = Article.objects.get(slug='why-the-night-train-came-back'); a.comments.exists() or generate_discussion(a, comments=150, seed=7)"
+	@$(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(SCREENSHOT_PORT) --pid var/screenshots.pid --daemon
+	@sleep 2
+	$(BIN)/python scripts/screenshots.py --base-url http://127.0.0.1:$(SCREENSHOT_PORT) --out docs/screenshots; \
+	  status=$$?; kill $$(cat var/screenshots.pid); exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -13,8 +13,9 @@ from django.utils.http import http_date
 
 from articles.models import Article
 from articles.search import highlight, search_articles
+from articles.structured_data import article_structured_data
 from comments.forms import CommentForm
-from comments.readers import own_pending
+from comments.readers import reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 
 
@@ -95,18 +96,20 @@ def _shared_article_page(request, article) -> HttpResponse:
 def render_article(request, article, *, form=None, status=200, csrf_token=None):
     """The article, one page of its discussion and the comment form (kept on errors)."""
     sort = normalise_sort(request.GET.get("sort"))
-    page, threads = discussion_page(
-        article, page_number=request.GET.get("page"), sort=sort, own_pending=own_pending(request)
+    discussion = discussion_page(
+        article, page_number=request.GET.get("page"), sort=sort, reader=reader_state(request)
     )
     if form is None and article.is_accepting_comments:
         form = CommentForm(article=article, user=request.user)
     context = {
         "article": article,
-        "page": page,
-        "threads": threads,
+        "page": discussion.page,
+        "threads": discussion.threads,
         "form": form,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+        "structured_data": article_structured_data(request, article, discussion.structured),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token

@@ -302,7 +302,10 @@ class CommentAdmin(MPTTModelAdmin):
     def save_model(self, request, obj, form, change):
         # The change form edits text only; the service re-renders it and expires the thread's cache.
         services.edit_comment(
-            obj, body=form.cleaned_data["body"], author_name=form.cleaned_data["author_name"]
+            obj,
+            body=form.cleaned_data["body"],
+            author_name=form.cleaned_data["author_name"],
+            by_moderator=True,
         )
 
     def delete_model(self, request, obj):

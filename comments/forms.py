@@ -2,14 +2,22 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils.text import normalize_newlines
 
 from comments.models import Comment, Report
+
+
+class CommentTextField(forms.CharField):
+    """Line breaks count as one character, as the browser's counter counts them (forms send CRLF)."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
 
 
 class CommentForm(forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
 
-    body = forms.CharField(
+    body = CommentTextField(
         label="Comment",
         max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -106,3 +114,15 @@ class ReportForm(forms.Form):
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("text", "").strip():
             self.add_error("text", "Please say what is wrong with the comment.")
         return cleaned
+
+
+class CommentEditForm(forms.Form):
+    """The author's new text for a comment, within the edit window."""
+
+    body = CommentForm.base_fields["body"]
+
+
+class PreviewForm(forms.Form):
+    """Text to preview: the same limit as a comment, nothing stored."""
+
+    body = CommentTextField(max_length=settings.COMMENT_MAX_LENGTH, required=False)

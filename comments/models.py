@@ -52,6 +52,7 @@ class Comment(MPTTModel):
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed"
+        DELETED = "deleted", "Deleted by its author"
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
     parent = TreeForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
@@ -115,6 +116,10 @@ class Comment(MPTTModel):
     @property
     def is_removed(self) -> bool:
         return self.status == self.Status.REMOVED
+
+    @property
+    def is_deleted_by_author(self) -> bool:
+        return self.status == self.Status.DELETED
 
     @property
     def excerpt(self) -> str:

@@ -30,3 +30,20 @@ def reporter_key(request) -> str:
     if request.session.session_key is None:
         request.session.save()
     return f"session:{request.session.session_key}"
+
+
+def reader_state(request):
+    """What this reader has of their own in discussions: nothing (and no query) without a
+    session or an account."""
+    from comments import ownership
+    from comments.threads import Reader
+
+    user_id = request.user.pk if request.user.is_authenticated else None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and user_id is None:
+        return Reader()
+    return Reader(
+        request=request,
+        pending=own_pending(request),
+        posted=frozenset(ownership.session_pks(request)),
+        user_id=user_id,
+    )

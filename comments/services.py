@@ -197,9 +197,16 @@ def delete_comment(comment: Comment) -> int:
 
 
 @transaction.atomic
-def edit_comment(comment: Comment, *, body: str, author_name: str | None = None) -> Comment:
-    """Replace the comment's text (re-rendered on save) and mark it edited."""
+def edit_comment(
+    comment: Comment, *, body: str, author_name: str | None = None, by_moderator: bool = False
+) -> Comment:
+    """Replace the comment's text (re-rendered on save) and mark it edited.
+
+    Its author may edit only while it is shown; a moderator (the admin) may fix any comment.
+    """
     comment = _locked(comment)
+    if not by_moderator and not comment.is_approved:
+        raise CommentRefused("This comment can no longer be edited.")
     comment.body = body
     comment.author_name = author_name or comment.author_name
     comment.edited_at = timezone.now()
@@ -327,3 +334,26 @@ def enforce_bans(bans: list[Ban], *, moderator: AbstractBaseUser | None) -> list
         ):
             removed.append(remove_comment(pending, moderator=moderator))
     return removed
+
+
+@transaction.atomic
+def delete_own_comment(comment: Comment) -> Comment | None:
+    """The author takes the comment back: gone for good, or a placeholder if it has replies.
+
+    Returns the placeholder, or None when the row was deleted.
+    """
+    comment = _locked(comment)
+    was_approved = int(comment.is_approved)
+    if comment.rght - comment.lft > 1:
+        comment.status = Comment.Status.DELETED
+        comment.body = ""
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["status", "body", "body_html", "edited_at"])
+        _thread_changed(comment.tree_id)
+        discussion_changed(comment.article_id, comments=-was_approved)
+        return comment
+    comment.delete()  # a leaf: django-mptt closes the gap in this thread only
+    if not comment.is_root_node():
+        _thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-was_approved, threads=-int(comment.is_root_node()))
+    return None

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from comments import ownership
 from comments.models import Comment
-from comments.render import render_items
+from comments.render import render_items, url_pattern
 
 # Bump when the thread markup changes, so no process serves an old rendering.
 RENDER_VERSION = 1
@@ -37,7 +38,7 @@ DEFAULT_SORT = "oldest"
 # What rendering a thread reads: not the source text, email, IP or user agent.
 RENDERED_FIELDS = [
     "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name", "created_at",
-    "body_html",
+    "edited_at", "user_id", "body", "body_html",
 ]  # fmt: skip
 
 
@@ -50,6 +51,7 @@ class ThreadItem:
     closes: range = field(default_factory=lambda: range(0))  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
     awaiting: bool = False  # the reader's own comment, held for review: shown to them alone
+    shown_replies: int = 0  # replies shown inside it: what collapsing it hides
 
 
 class CountedPaginator(Paginator):
@@ -68,9 +70,35 @@ def normalise_sort(sort: str | None) -> str:
     return sort if sort in SORTS else DEFAULT_SORT
 
 
+@dataclass(frozen=True)
+class Reader:
+    """What one reader has of their own in a discussion (from their session and account).
+
+    Threads holding any of it are rendered for that reader alone and never cached: their
+    held comments show, marked "awaiting moderation", and their Edit/Delete links appear.
+    """
+
+    request: object = None
+    pending: frozenset[int] = frozenset()  # held comments posted in this session
+    posted: frozenset[int] = frozenset()  # comments a guest posted in this session
+    user_id: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.posted or self.user_id)
+
+
+@dataclass
+class Discussion:
+    """One page of a discussion: the page of threads, their HTML, and JSON-LD for their comments."""
+
+    page: Page
+    threads: list[SafeString]
+    structured: list[dict]
+
+
 def discussion_page(
-    article, *, page_number=None, sort: str = DEFAULT_SORT, own_pending: frozenset[int] = frozenset()
-) -> tuple[Page, list[SafeString]]:
+    article, *, page_number=None, sort: str = DEFAULT_SORT, reader: Reader = Reader()
+) -> Discussion:
     """One page of threads, rendered.
 
     Two cache levels: the whole page under the article's discussion_version (no
@@ -82,28 +110,34 @@ def discussion_page(
     paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
     page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
-        return page, []
-    # Threads holding this reader's own held comments are theirs alone: never cached.
-    personal_tree_ids = _personal_tree_ids(article, own_pending)
+        return Discussion(page, [], [])
+    personal_tree_ids = _personal_tree_ids(article, reader)
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
     page_key = f"{_cache_prefix(article)}:page:{article.pk}:{article.discussion_version}:{sort}:{page.number}"
     threads = cache.get(page_key) if use_cache else None
     if threads is None:
-        threads = _page_threads(article, page, personal_tree_ids, own_pending)
+        threads = _page_threads(article, page, personal_tree_ids, reader)
         if use_cache:
             cache.set(page_key, threads, THREAD_CACHE_SECONDS)
-    return page, [mark_safe(html) for html in threads]
+    return Discussion(
+        page,
+        [mark_safe(html) for html, _ in threads],
+        [entry for _, entries in threads for entry in entries],
+    )
 
 
-def _personal_tree_ids(article, own_pending: frozenset[int]) -> frozenset[int]:
-    """Threads of this article with the reader's held comments: one query, only if they have any."""
-    if not own_pending:
+def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
+    """Threads of this article holding something of the reader's: one query, only for a reader
+    with a session or an account."""
+    if not reader:
         return frozenset()
-    held = Comment.objects.for_article(article).filter(pk__in=own_pending, status=Comment.Status.PENDING)
-    return frozenset(held.values_list("tree_id", flat=True))
+    own = Q(pk__in=reader.pending | reader.posted)
+    if reader.user_id:
+        own |= Q(user_id=reader.user_id)
+    return frozenset(Comment.objects.for_article(article).filter(own).values_list("tree_id", flat=True))
 
 
-def _page_threads(article, page: Page, personal_tree_ids, own_pending) -> list[str]:
+def _page_threads(article, page: Page, personal_tree_ids, reader: Reader) -> list[tuple[str, list]]:
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
     keys = {
         tree_id: thread_cache_key(article, tree_id, version)
@@ -111,17 +145,17 @@ def _page_threads(article, page: Page, personal_tree_ids, own_pending) -> list[s
         if tree_id not in personal_tree_ids
     }
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
-    html = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
-    missing = [tree_id for tree_id in versions if tree_id not in html]
+    rendered = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
+    missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
-        fresh = render_threads(article, missing, own_pending)
+        fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
         if settings.THREAD_CACHE_ENABLED:
             cache.set_many(
                 {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
                 THREAD_CACHE_SECONDS,
             )
-        html.update(fresh)
-    return [html[tree_id] for tree_id in versions]
+        rendered.update(fresh)
+    return [rendered[tree_id] for tree_id in versions]
 
 
 def _cache_prefix(article) -> str:
@@ -134,19 +168,50 @@ def thread_cache_key(article, tree_id: int, version: int) -> str:
     return f"{_cache_prefix(article)}:{tree_id}:{version}"
 
 
-def render_threads(article, tree_ids: list[int], own_pending: frozenset[int] = frozenset()) -> dict[int, str]:
-    """HTML of each thread (its comments to the display depth): one query for all of them."""
+def render_threads(
+    article, tree_ids: list[int], *, reader: Reader = Reader(), personal=frozenset()
+) -> dict[int, tuple[str, list[dict]]]:
+    """HTML and JSON-LD entries of each thread (its comments to the display depth): one query.
+
+    Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
+    """
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
     rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).only(*RENDERED_FIELDS)
     for comment in rows.order_by("tree_id", "lft"):
         threads[comment.tree_id].append(comment)
-    return {
-        tree_id: render_items(
-            article, build_items(comments, base_level=0, depth=depth, own_pending=own_pending)
-        )
-        for tree_id, comments in threads.items()
-    }
+    rendered = {}
+    for tree_id, comments in threads.items():
+        editable = deletable = frozenset()
+        pending = frozenset()
+        if tree_id in personal:
+            pending = reader.pending
+            editable, deletable = ownership.own_comment_pks(reader.request, comments)
+        items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
+        html = render_items(article, items, editable=editable, deletable=deletable)
+        rendered[tree_id] = (html, structured_comments(items))
+    return rendered
+
+
+def structured_comments(items: list[ThreadItem]) -> list[dict]:
+    """schema.org Comment entries for the shown, approved comments (site-relative @ids)."""
+    thread_url = url_pattern("comments:thread")
+    entries = []
+    for item in items:
+        comment = item.comment
+        if not comment.is_approved:
+            continue
+        entry = {
+            "@type": "Comment",
+            "@id": thread_url.format(pk=comment.pk),
+            "author": {"@type": "Person", "name": comment.author_name},
+            "dateCreated": comment.created_at.isoformat(),
+            "text": comment.body,
+        }
+        if comment.parent_id:
+            entry["parentItem"] = {"@id": thread_url.format(pk=comment.parent_id)}
+        entries.append(entry)
+    return entries
 
 
 def subtree_items(comment: Comment, own_pending: frozenset[int] = frozenset()) -> list[ThreadItem]:
@@ -189,6 +254,14 @@ def build_items(
         if comment.level == last_level:
             item.hidden_replies = comment.reply_count
         items.append(item)
+    open_items: list[ThreadItem] = []  # the ancestors whose replies are open around this item
+    for item in items:
+        for ancestor in open_items:
+            ancestor.shown_replies += 1
+        if item.opens:
+            open_items.append(item)
+        else:
+            del open_items[len(open_items) - len(item.closes) :]
     return items
 
 

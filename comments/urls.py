@@ -5,7 +5,10 @@ from comments import views
 app_name = "comments"
 urlpatterns = [
     path("post/<slug:slug>/", views.add_comment, name="add"),
+    path("preview/", views.preview, name="preview"),
     path("<int:pk>/", views.comment_thread, name="thread"),
     path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
 ]

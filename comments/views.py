@@ -1,15 +1,29 @@
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
 from articles.views import render_article
-from comments.forms import CommentForm, ReportForm
+from comments import ownership
+from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
+from comments.markup import render_markdown
 from comments.models import Comment
 from comments.readers import own_pending, remember_pending, reporter_key
-from comments.services import CommentRefused, post_comment, report_comment
-from comments.threads import render_items, subtree_items
+from comments.services import (
+    CommentRefused,
+    delete_own_comment,
+    edit_comment,
+    post_comment,
+    report_comment,
+)
+from comments.threads import ThreadItem, render_items, subtree_items
 from notifications.services import request_reply_subscription
 
 
@@ -17,12 +31,50 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def wants_fragment(request) -> bool:
+    """The progressive-enhancement script asks for page fragments instead of whole pages."""
+    return "text/html+fragment" in request.headers.get("Accept", "") or request.headers.get(
+        "X-Requested-With"
+    ) in {"fetch", "XMLHttpRequest"}
+
+
+def reply_auto_id(parent_pk) -> str:
+    """Field ids of an inline reply form: unique on a page that holds several forms."""
+    return f"reply{parent_pk}_%s"
+
+
+def _form_fragment(request, form, article, *, status):
+    html = render_to_string(
+        "comments/_form.html",
+        {"form": form, "action": _add_url(article), "article": article},
+        request=request,
+    )
+    return HttpResponse(html, status=status)
+
+
+def _add_url(article) -> str:
+    return reverse("comments:add", args=[article.slug])
+
+
+def render_comment_fragment(request, comment: Comment, *, status=200) -> HttpResponse:
+    """One comment as the thread shows it (an <li> in an <ol>), for the script to put in place."""
+    editable, deletable = ownership.own_comment_pks(request, [comment])
+    item = ThreadItem(comment=comment, awaiting=comment.status == Comment.Status.PENDING)
+    html = render_items(comment.article, [item], editable=editable, deletable=deletable)
+    return HttpResponse(f'<ol class="comments">{html}</ol>', status=status)
+
+
 @require_POST
 def add_comment(request, slug):
     """Post a comment or a reply; on success land on it, on error show the form again (4xx)."""
     article = get_object_or_404(Article.objects.published(), slug=slug)
-    form = CommentForm(request.POST, article=article, user=request.user)
+    fragment = wants_fragment(request)
+    parent_value = request.POST.get("parent", "")
+    auto_id = reply_auto_id(parent_value) if fragment and parent_value.isdigit() else "id_%s"
+    form = CommentForm(request.POST, article=article, user=request.user, auto_id=auto_id)
     if not form.is_valid():
+        if fragment:
+            return _form_fragment(request, form, article, status=400)
         return render_article(request, article, form=form, status=400)
     try:
         comment = post_comment(
@@ -34,11 +86,17 @@ def add_comment(request, slug):
         )
     except CommentRefused as refusal:
         form.add_error(None, refusal)
+        if fragment:
+            return _form_fragment(request, form, article, status=409)
         return render_article(request, article, form=form, status=409)
     if form.cleaned_data.get("notify_replies") and request_reply_subscription(comment):
         messages.info(request, "Check your inbox: we sent a link to confirm reply notifications.")
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, comment)
+    if not request.user.is_authenticated:
+        ownership.remember_posted(request, comment)
+    if fragment:
+        return render_comment_fragment(request, comment, status=201)
     return redirect(comment)
 
 
@@ -56,7 +114,10 @@ def comment_thread(request, pk):
     comment = _visible_comment(pk)
     ancestors = list(comment.get_ancestors())
     items = subtree_items(comment, own_pending(request))
-    thread = mark_safe(render_items(comment.article, items, highlight=comment.pk))
+    editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
+    thread = mark_safe(
+        render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
+    )
     return render(
         request,
         "comments/thread.html",
@@ -67,13 +128,82 @@ def comment_thread(request, pk):
 
 @require_GET
 def reply(request, pk):
-    """Reply without JavaScript: the parent quoted, then the form."""
+    """Reply without JavaScript: the parent quoted, then the form. The script asks for the form alone."""
     parent = _visible_comment(pk)
     article = parent.article
     form = None
-    if parent.is_approved and article.is_accepting_comments:
-        form = CommentForm(article=article, user=request.user, initial={"parent": parent.pk})
-    return render(request, "comments/reply.html", {"article": article, "parent": parent, "form": form})
+    open_for_replies = parent.is_approved and article.is_accepting_comments
+    if open_for_replies:
+        auto_id = reply_auto_id(parent.pk) if wants_fragment(request) else "id_%s"
+        form = CommentForm(article=article, user=request.user, initial={"parent": parent.pk}, auto_id=auto_id)
+    if wants_fragment(request):
+        if form is None:
+            response = HttpResponse('<p class="notice">This comment cannot take replies.</p>', status=409)
+        else:
+            response = _form_fragment(request, form, article, status=200)
+    else:
+        response = render(
+            request, "comments/reply.html", {"article": article, "parent": parent, "form": form}
+        )
+    patch_vary_headers(response, ["Accept", "X-Requested-With"])
+    return response
+
+
+@require_POST
+def preview(request):
+    """The comment text rendered exactly as it will be stored (same renderer); nothing is saved."""
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            f"<p class='error'>Your comment is too long: keep it under {settings.COMMENT_MAX_LENGTH} "
+            "characters.</p>",
+            status=400,
+        )
+    html = render_markdown(form.cleaned_data["body"]) or '<p class="placeholder">Nothing to preview yet.</p>'
+    response = HttpResponse(html)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_comment(request, pk, check) -> Comment:
+    comment = _visible_comment(pk)
+    if not check(request, comment):
+        raise PermissionDenied("Only its author can change this comment, and only for a short while.")
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    """The author rewrites a comment within the edit window; it is then marked edited."""
+    comment = _own_comment(request, pk, ownership.can_edit)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = edit_comment(comment, body=form.cleaned_data["body"])
+        except CommentRefused as refusal:
+            form.add_error(None, refusal)
+        else:
+            messages.success(request, "Your comment was updated.")
+            return redirect(comment)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "comments/edit.html",
+        {"comment": comment, "form": form, "edit_minutes": settings.COMMENT_EDIT_MINUTES},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    """The author takes a comment back; a placeholder stays if it has replies."""
+    comment = _own_comment(request, pk, ownership.can_delete)
+    if request.method == "POST":
+        article = comment.article
+        delete_own_comment(comment)
+        messages.success(request, "Your comment was deleted.")
+        return redirect(f"{article.get_absolute_url()}#discussion")
+    return render(request, "comments/delete.html", {"comment": comment})
 
 
 @require_http_methods(["GET", "POST"])

@@ -220,3 +220,6 @@ if TESTING:
 # article's own "comments close at" date wins. The other moderation rules are edited
 # in the admin (Comments › Moderation rules) and need no deploy.
 COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
+# --- Issue 5: reading and replying (accounts, edit window) ---
+INSTALLED_APPS += ["accounts"]
+COMMENT_EDIT_MINUTES = int(os.environ.get("COMMENT_EDIT_MINUTES", "15"))

@@ -24,10 +24,12 @@ def test_reader_comments_replies_and_sees_the_reply_nested(live_server, page):
     comment = Comment.objects.get()
     assert page.url.endswith(f"{article.get_absolute_url()}#comment-{comment.pk}")
     page.locator(f"#comment-{comment.pk}").get_by_role("link", name="Reply").click()
-    page.get_by_label("Comment", exact=True).fill("Agreed, if the fares are fair.")
-    page.get_by_label("Name").fill("Sol")
-    page.get_by_label("Email").fill("sol@example.org")
-    page.get_by_role("button", name="Post comment").click()
+    reply_form = page.locator(f"#comment-{comment.pk} .inline-reply form")  # opens in place (issue 5)
+    reply_form.get_by_label("Comment", exact=True).fill("Agreed, if the fares are fair.")
+    reply_form.get_by_label("Name").fill("Sol")
+    reply_form.get_by_label("Email").fill("sol@example.org")
+    reply_form.get_by_role("button", name="Post comment").click()
+    page.locator(f"#comment-{comment.pk} .replies > li").wait_for()  # posted with fetch, no page load
 
     reply = Comment.objects.get(parent=comment)
     nested = page.locator(f"#comment-{comment.pk} #comment-{reply.pk}")

@@ -99,9 +99,29 @@ def test_home_page_query_count_does_not_grow_with_articles_or_comments(
     assert "5 comments" in response.text
 
 
-def test_signed_in_reader_adds_only_session_and_user_queries(client, django_assert_num_queries):
+def test_signed_in_reader_adds_only_session_user_and_own_threads_queries(client, django_assert_num_queries):
     article = discussion(50)
     client.force_login(UserFactory())
 
-    with django_assert_num_queries(ARTICLE_PAGE_COLD + 2):
+    # the session, the user, and which threads hold the reader's own comments (rendered for them alone)
+    with django_assert_num_queries(ARTICLE_PAGE_COLD + 3):
         client.get(article.get_absolute_url())
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_guest_who_posted_adds_only_the_session_and_own_threads_queries(
+    client, django_assert_num_queries, size
+):
+    article = ArticleFactory()
+    generate_discussion(article, comments=size, seed=size)
+    client.post(
+        reverse("comments:add", args=[article.slug]), {"body": "Hi", "name": "G", "email": "g@example.org"}
+    )
+
+    client.get(article.get_absolute_url(), {"sort": "newest"})  # every other thread cached
+
+    # the session, and the reader's own thread: never from the shared cache (it has their Edit link)
+    with django_assert_num_queries(ARTICLE_PAGE_COLD + 2):
+        response = client.get(article.get_absolute_url(), {"sort": "newest"})
+
+    assert "Edit</a>" in response.text

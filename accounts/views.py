@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model, login
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import SignupForm
+from articles.models import Article
+from comments.models import Comment
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """Create a reader account and sign in with it."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(next_url) if next_url else redirect("profile", username=user.get_username())
+    status = 400 if form.is_bound else 200
+    return render(request, "registration/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+def profile(request, username):
+    """A reader's approved comments on published articles, newest first: two queries a page."""
+    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    comments = (
+        Comment.objects.approved()
+        .filter(user=person, article__in=Article.objects.published())
+        .select_related("article")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(comments, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/profile.html", {"person": person, "page": page, "comments": page.object_list}
+    )

@@ -1,0 +1,78 @@
+"""Who may edit or delete a comment: its signed-in author, or the browser that posted it as a guest.
+
+Guests are recognised by their session (the pks they posted, kept for the edit window);
+signed-in authors by the comment's user. Nothing here queries the database.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+SESSION_KEY = "own_comments"
+SESSION_LIMIT = 50  # the newest pks are enough: the window is short
+
+
+def edit_window() -> timedelta:
+    return timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+
+
+def remember_posted(request, comment) -> None:
+    """Let this browser edit and delete the comment for the edit window."""
+    own = [pk for pk in request.session.get(SESSION_KEY, []) if pk != comment.pk]
+    request.session[SESSION_KEY] = (own + [comment.pk])[-SESSION_LIMIT:]
+
+
+def session_pks(request) -> set[int]:
+    # No session cookie, no session query: anonymous readers cost nothing here.
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.session.modified:
+        return set()
+    return set(request.session.get(SESSION_KEY, []))
+
+
+def is_owner(request, comment, *, posted: set[int] | None = None) -> bool:
+    user = request.user
+    if user.is_authenticated and comment.user_id == user.pk:
+        return True
+    pks = session_pks(request) if posted is None else posted
+    return comment.pk in pks and comment.user_id is None
+
+
+def within_window(comment, now=None) -> bool:
+    return ((now or timezone.now()) - comment.created_at) < edit_window()
+
+
+def can_edit(request, comment) -> bool:
+    """Its author, within the edit window, while it is shown."""
+    return comment.is_approved and within_window(comment) and is_owner(request, comment)
+
+
+def can_delete(request, comment) -> bool:
+    """A signed-in author at any time; a guest within the edit window, from the same browser."""
+    if not comment.is_approved or not is_owner(request, comment):
+        return False
+    return comment.user_id is not None or within_window(comment)
+
+
+def own_comment_pks(request, comments) -> tuple[set[int], set[int]]:
+    """(editable pks, deletable pks) among the comments: one pass in Python, no query."""
+    user = request.user
+    user_pk = user.pk if user.is_authenticated else None
+    posted = session_pks(request)
+    if user_pk is None and not posted:
+        return set(), set()
+    now = timezone.now()
+    editable, deletable = set(), set()
+    for comment in comments:
+        if not comment.is_approved:
+            continue
+        if user_pk is not None and comment.user_id == user_pk:
+            deletable.add(comment.pk)
+        elif comment.pk in posted and comment.user_id is None:
+            if within_window(comment, now):
+                deletable.add(comment.pk)
+        else:
+            continue
+        if within_window(comment, now):
+            editable.add(comment.pk)
+    return editable, deletable

@@ -1,0 +1,317 @@
+/* Threadline's progressive enhancement: everything here also works without it.
+ *
+ * - Reply opens the form inline under the comment (the server renders it), and a
+ *   posted comment or reply appears in place (the server answers with its <li>).
+ * - A character counter, a preview (rendered by the server's own Markdown
+ *   renderer) and, for guests who tick the box, name and email remembered in
+ *   this browser's localStorage.
+ * No inline script or style anywhere, so a strict Content-Security-Policy holds.
+ */
+(function () {
+  "use strict";
+
+  var FRAGMENT_HEADERS = { Accept: "text/html+fragment", "X-Requested-With": "fetch" };
+  var GUEST_KEY = "threadline.guest";
+
+  function parseFragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content;
+  }
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function readGuest() {
+    try { return JSON.parse(localStorage.getItem(GUEST_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function writeGuest(value) {
+    try {
+      if (value) localStorage.setItem(GUEST_KEY, JSON.stringify(value));
+      else localStorage.removeItem(GUEST_KEY);
+    } catch (e) { /* storage disabled: nothing is remembered */ }
+  }
+
+  /* Counter, preview and "remember me" on one comment form. */
+  function enhanceForm(form) {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    var body = form.querySelector("textarea[name=body]");
+    var counter = form.querySelector("[data-counter]");
+    if (body && counter) {
+      var limit = parseInt(body.getAttribute("maxlength"), 10) || 0;
+      counter.id = body.id + "_counter";
+      var described = (body.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(counter.id) < 0) described.push(counter.id);
+      body.setAttribute("aria-describedby", described.join(" "));
+      var update = function () {
+        var used = body.value.length;
+        counter.textContent = limit ? used + " / " + limit + " characters" : used + " characters";
+        counter.classList.toggle("near-limit", limit > 0 && used > limit * 0.9);
+      };
+      body.addEventListener("input", update);
+      update();
+      counter.hidden = false;
+    }
+
+    var previewButton = form.querySelector("[data-preview-button]");
+    var previewBox = form.querySelector("[data-preview]");
+    if (body && previewButton && previewBox && form.dataset.previewUrl) {
+      previewButton.hidden = false;
+      previewButton.addEventListener("click", function () {
+        var data = new FormData();
+        data.append("body", body.value);
+        data.append("csrfmiddlewaretoken", csrfToken(form));
+        previewButton.disabled = true;
+        fetch(form.dataset.previewUrl, {
+          method: "POST", body: data, credentials: "same-origin",
+          headers: Object.assign({ "X-CSRFToken": csrfToken(form) }, FRAGMENT_HEADERS),
+        }).then(function (response) {
+          return response.text().then(function (html) {
+            previewBox.replaceChildren();
+            var title = document.createElement("p");
+            title.className = "preview-title";
+            title.textContent = "Preview";
+            var content = document.createElement("div");
+            content.className = "comment-body";
+            content.appendChild(parseFragment(html));
+            previewBox.append(title, content);
+            previewBox.hidden = false;
+          });
+        }).catch(function () {
+          previewBox.textContent = "The preview could not be loaded; your text is still here.";
+          previewBox.hidden = false;
+        }).finally(function () { previewButton.disabled = false; });
+      });
+    }
+
+    var remember = form.querySelector("[data-remember]");
+    var name = form.querySelector("input[name=name]");
+    var email = form.querySelector("input[name=email]");
+    if (remember && name && email) {
+      var box = remember.querySelector("input[type=checkbox]");
+      var saved = readGuest();
+      if (saved) {
+        if (!name.value) name.value = saved.name || "";
+        if (!email.value) email.value = saved.email || "";
+        box.checked = true;
+      }
+      remember.hidden = false;
+      box.addEventListener("change", function () { if (!box.checked) writeGuest(null); });
+    }
+
+    // Inline replies post with fetch and appear in place; the form under the article
+    // posts the ordinary way and lands on the new comment (#comment-<pk>).
+    if (form.closest(".inline-reply") && form.querySelector("input[name=parent]")) {
+      form.addEventListener("submit", submitComment);
+    } else {
+      form.addEventListener("submit", function () { rememberGuest(form); });
+    }
+  }
+
+  function rememberGuest(form) {
+    var box = form.querySelector("[data-remember] input[type=checkbox]");
+    if (!box) return;
+    if (box.checked) {
+      writeGuest({
+        name: form.querySelector("input[name=name]").value,
+        email: form.querySelector("input[name=email]").value,
+      });
+    } else {
+      writeGuest(null);
+    }
+  }
+
+  function bumpCount(element, pattern, delta) {
+    if (!element) return;
+    var count = (parseInt(element.getAttribute("data-count") || element.textContent, 10) || 0) + delta;
+    element.setAttribute("data-count", count);
+    element.textContent = pattern(count);
+  }
+
+  function placeComment(li, parentPk) {
+    var list;
+    if (parentPk) {
+      var parent = document.getElementById("comment-" + parentPk);
+      if (!parent) return false;
+      var details = parent.querySelector(":scope > details.thread-toggle");
+      if (!details) {
+        details = document.createElement("details");
+        details.className = "thread-toggle";
+        details.open = true;
+        var summary = document.createElement("summary");
+        summary.textContent = "0 replies";
+        details.appendChild(summary);
+        details.appendChild(document.createElement("ol")).className = "replies";
+        parent.appendChild(details);
+      }
+      details.open = true;
+      list = details.querySelector(":scope > ol.replies");
+      // Every enclosing subtree now hides one more reply.
+      for (var node = details; node; node = node.parentElement && node.parentElement.closest("details.thread-toggle")) {
+        bumpCount(node.querySelector(":scope > summary"), function (n) { return n + (n === 1 ? " reply" : " replies"); }, 1);
+      }
+    } else {
+      list = document.querySelector("#discussion ol.comments");
+      if (!list) return false;
+    }
+    list.appendChild(li);
+    bumpCount(document.getElementById("discussion-title"), function (n) {
+      return n + (n === 1 ? " comment" : " comments");
+    }, 1);
+    return true;
+  }
+
+  function submitComment(event) {
+    var form = event.currentTarget;
+    if (!window.fetch) return;
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    var status = form.querySelector("[data-form-status]");
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "form-status";
+      status.setAttribute("data-form-status", "");
+      status.setAttribute("role", "status");
+      form.appendChild(status);
+    }
+    button.disabled = true;
+    status.textContent = "Posting…";
+    rememberGuest(form);
+    var parentPk = form.querySelector("input[name=parent]").value;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: Object.assign({ "X-CSRFToken": csrfToken(form) }, FRAGMENT_HEADERS),
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        if (response.status === 201) {
+          var li = parseFragment(html).querySelector("li.comment");
+          if (!li || !placeComment(li, parentPk)) { window.location.reload(); return; }
+          finishPosting(form, li, parentPk);
+        } else if (response.status >= 400 && response.status < 500 && html.indexOf("<form") >= 0) {
+          showErrors(form, html);
+        } else {
+          throw new Error("unexpected answer " + response.status);
+        }
+      });
+    }).catch(function () {
+      // Let the browser post it the old way: the server answers with a whole page.
+      form.removeEventListener("submit", submitComment);
+      form.submit();
+    }).finally(function () {
+      button.disabled = false;
+      if (status.textContent === "Posting…") status.textContent = "";
+    });
+  }
+
+  function finishPosting(form, li, parentPk) {
+    var article = li.querySelector(":scope > article");
+    li.classList.add("just-posted");
+    if (article) article.setAttribute("tabindex", "-1");
+    closeInlineReply(form.closest(".inline-reply"), false);
+    if (history.replaceState) history.replaceState(null, "", "#" + li.id);
+    (article || li).focus();
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function showErrors(form, html) {
+    var fresh = parseFragment(html).querySelector("form");
+    if (!fresh) return;
+    form.replaceWith(fresh);
+    enhanceForm(fresh);
+    var invalid = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector(".form-errors") || fresh.querySelector("textarea");
+    if (invalid) {
+      if (!invalid.matches("input, textarea, select")) invalid.setAttribute("tabindex", "-1");
+      invalid.focus();
+    }
+  }
+
+  function closeInlineReply(container, restoreFocus) {
+    var li = container.closest("li.comment");
+    container.remove();
+    var link = li && li.querySelector(":scope > article .reply-link");
+    if (link) {
+      link.setAttribute("aria-expanded", "false");
+      if (restoreFocus) link.focus();
+    }
+  }
+
+  function openInlineReply(link) {
+    var li = link.closest("li.comment");
+    var existing = li.querySelector(":scope > .inline-reply");
+    if (existing) { existing.querySelector("textarea").focus(); return; }
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href, { headers: FRAGMENT_HEADERS, credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("no form");
+      return response.text();
+    }).then(function (html) {
+      var form = parseFragment(html).querySelector("form");
+      if (!form) throw new Error("no form");
+      var container = document.createElement("div");
+      container.className = "inline-reply";
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "secondary";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", function () { closeInlineReply(container, true); });
+      form.querySelector(".form-buttons").appendChild(cancel);
+      container.appendChild(form);
+      container.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") closeInlineReply(container, true);
+      });
+      var article = li.querySelector(":scope > article");
+      article.after(container);
+      link.setAttribute("aria-expanded", "true");
+      enhanceForm(form);
+      form.querySelector("textarea[name=body]").focus();
+    }).catch(function () {
+      window.location.href = link.href; // the reply page works without any of this
+    }).finally(function () { link.removeAttribute("aria-busy"); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.reply-link");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (!window.fetch || !link.closest("li.comment")) return;
+    event.preventDefault();
+    openInlineReply(link);
+  });
+
+  /* Relative times ("3 minutes ago"). The server writes the absolute date, because the
+   * thread HTML is cached and shared; the exact date stays in the title. Runs again every
+   * minute, so the text never goes stale while the page is open. */
+  function relativeText(then, now) {
+    var seconds = Math.round((now - then) / 1000);
+    if (seconds < 45) return "just now";
+    var units = [["minute", 60, 3600], ["hour", 3600, 86400], ["day", 86400, 30 * 86400]];
+    for (var i = 0; i < units.length; i++) {
+      if (seconds < units[i][2]) {
+        var count = Math.max(1, Math.floor(seconds / units[i][1]));
+        return count + " " + units[i][0] + (count === 1 ? "" : "s") + " ago";
+      }
+    }
+    return null; /* older than a month: the absolute date reads better */
+  }
+
+  function updateTimes(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (time) {
+      if (!time.dataset.absolute) time.dataset.absolute = time.textContent;
+      var text = relativeText(Date.parse(time.getAttribute("datetime")), now);
+      text = text || time.dataset.absolute;
+      if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("form.comment-form[data-preview-url]").forEach(enhanceForm);
+    updateTimes();
+    new MutationObserver(function () { updateTimes(); }).observe(document.body, { childList: true, subtree: true });
+    window.setInterval(updateTimes, 60000);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,262 @@
+"""Replying, editing and deleting through the client: fragments for the script, the edit window."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.checks import find_tree_problems
+from comments.models import Comment
+from comments.services import delete_own_comment, edit_comment
+from tests.factories import CommentFactory, UserFactory
+from tests.helpers import comment_elements
+
+pytestmark = pytest.mark.django_db
+
+FRAGMENT = {"HTTP_ACCEPT": "text/html+fragment", "HTTP_X_REQUESTED_WITH": "fetch"}
+
+
+def post(client, article, fragment=True, **data):
+    return client.post(reverse("comments:add", args=[article.slug]), data, **(FRAGMENT if fragment else {}))
+
+
+def test_script_post_answers_201_with_the_comment_element_nested_in_place(client, article):
+    parent = CommentFactory(article=article)
+
+    response = post(client, article, body="In *place*", parent=parent.pk, name="Ivo", email="ivo@example.org")
+
+    reply = Comment.objects.get(parent=parent)
+    assert response.status_code == 201
+    assert comment_elements(response.text) == [(reply.pk, parent.pk, None)]
+    assert "<em>place</em>" in response.text
+    assert "ivo@example.org" not in response.text
+    assert f'href="{reverse("comments:edit", args=[reply.pk])}"' in response.text
+
+
+def test_script_post_with_errors_answers_400_with_the_form_and_errors_tied_to_fields(client, article):
+    parent = CommentFactory(article=article)
+
+    response = post(client, article, body="", parent=parent.pk, name="", email="bad")
+
+    assert response.status_code == 400
+    assert response.text.lstrip().startswith("<form")
+    assert f'id="reply{parent.pk}_body"' in response.text
+    body_input = re.search(r"<textarea[^>]*>", response.text).group(0)
+    assert 'aria-invalid="true"' in body_input
+    assert f'aria-describedby="reply{parent.pk}_body_error"' in body_input
+    assert f'id="reply{parent.pk}_body_error"' in response.text
+    assert "That email address does not look right." in response.text
+    assert not Comment.objects.filter(parent=parent).exists()
+
+
+def test_script_post_to_a_closed_discussion_answers_400_with_the_reason(client, article):
+    article.comments_open = False
+    article.save()
+
+    response = post(client, article, body="Too late", name="Al", email="al@example.org")
+
+    assert response.status_code == 400
+    assert "Comments are closed on this article." in response.text
+    assert not Comment.objects.exists()
+
+
+def test_reply_form_fragment_has_its_own_field_ids_and_varies_on_accept(client, article):
+    parent = CommentFactory(article=article)
+
+    response = client.get(reverse("comments:reply", args=[parent.pk]), **FRAGMENT)
+
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert f'id="reply{parent.pk}_body"' in response.text and 'id="id_body"' not in response.text
+    assert f'name="parent" value="{parent.pk}"' in response.text
+    assert "Accept" in response["Vary"]
+
+
+def test_preview_renders_with_the_same_renderer_and_stores_nothing(client):
+    response = client.post(reverse("comments:preview"), {"body": "**Hi** <script>x</script> https://e.org"})
+
+    assert response.status_code == 200
+    assert "<strong>Hi</strong> &lt;script&gt;x&lt;/script&gt;" in response.text
+    assert 'rel="nofollow ugc noopener"' in response.text
+    assert not Comment.objects.exists()
+
+
+def test_preview_needs_post_a_csrf_token_and_a_sane_length(article, settings):
+    strict = Client(enforce_csrf_checks=True)
+    url = reverse("comments:preview")
+
+    assert strict.get(url).status_code == 405
+    assert strict.post(url, {"body": "x"}).status_code == 403
+    too_long = Client().post(url, {"body": "x" * (settings.COMMENT_MAX_LENGTH + 1)})
+    assert too_long.status_code == 400 and "too long" in too_long.text
+
+
+def test_guest_can_edit_within_the_window_from_the_same_browser_only(client, article):
+    post(client, article, fragment=False, body="Frist", name="Gus", email="gus@example.org")
+    comment = Comment.objects.get()
+    edit_url = reverse("comments:edit", args=[comment.pk])
+
+    assert Client().get(edit_url).status_code == 403
+    response = client.post(edit_url, {"body": "First, *fixed*"})
+
+    comment.refresh_from_db()
+    assert response.status_code == 302 and response["Location"].endswith(f"#comment-{comment.pk}")
+    assert comment.body == "First, *fixed*" and comment.body_html == "<p>First, <em>fixed</em></p>"
+    assert comment.edited_at is not None
+    page = client.get(article.get_absolute_url()).text
+    assert '<span class="edited">edited</span>' in page
+    assert "Edit</a>" in page and "Edit</a>" not in Client().get(article.get_absolute_url()).text
+
+
+def test_edit_window_closes_after_the_configured_minutes(client, article, settings):
+    post(client, article, fragment=False, body="Old news", name="Gus", email="gus@example.org")
+    comment = Comment.objects.get()
+    Comment.objects.filter(pk=comment.pk).update(
+        created_at=timezone.now() - timedelta(minutes=settings.COMMENT_EDIT_MINUTES, seconds=1)
+    )
+
+    response = client.post(reverse("comments:edit", args=[comment.pk]), {"body": "Rewritten history"})
+
+    assert response.status_code == 403
+    assert Comment.objects.get().body == "Old news"
+    assert reverse("comments:edit", args=[comment.pk]) not in client.get(article.get_absolute_url()).text
+
+
+def test_signed_in_author_edits_and_others_cannot(client, article):
+    author, other = UserFactory(), UserFactory()
+    comment = CommentFactory(article=article, user=author)
+    url = reverse("comments:edit", args=[comment.pk])
+    client.force_login(other)
+    assert client.post(url, {"body": "Hijacked"}).status_code == 403
+
+    client.force_login(author)
+    empty = client.post(url, {"body": ""})
+    done = client.post(url, {"body": "Mine to change"})
+
+    assert empty.status_code == 400 and "Please write your comment" in empty.text
+    assert done.status_code == 302
+    assert Comment.objects.get().body == "Mine to change"
+
+
+def test_author_deletes_a_leaf_for_good_and_a_comment_with_replies_leaves_a_placeholder(client, article):
+    author = UserFactory()
+    leaf = CommentFactory(article=article, user=author, body="Leaf to go")
+    parent = CommentFactory(article=article, user=author, body="Secret opinion")
+    reply = CommentFactory(parent=parent, body="The reply stays")
+    client.force_login(author)
+
+    assert client.get(reverse("comments:delete", args=[leaf.pk])).status_code == 200
+    client.post(reverse("comments:delete", args=[leaf.pk]))
+    response = client.post(reverse("comments:delete", args=[parent.pk]))
+
+    assert response.status_code == 302
+    assert not Comment.objects.filter(pk=leaf.pk).exists()
+    parent.refresh_from_db()
+    assert parent.status == Comment.Status.DELETED and parent.body == "" and parent.body_html == ""
+    page = client.get(article.get_absolute_url()).text
+    assert "Secret opinion" not in page and "Leaf to go" not in page
+    assert "This comment was deleted by its author." in page
+    assert (reply.pk, parent.pk, parent.pk) in comment_elements(page)
+    assert find_tree_problems() == []
+
+
+def test_guest_cannot_delete_after_the_window_but_a_member_can(client, article, settings):
+    post(client, article, fragment=False, body="Guest words", name="Gus", email="gus@example.org")
+    guest_comment = Comment.objects.get()
+    member = UserFactory()
+    member_comment = CommentFactory(article=article, user=member)
+    long_ago = timezone.now() - timedelta(minutes=settings.COMMENT_EDIT_MINUTES + 1)
+    Comment.objects.update(created_at=long_ago)
+
+    guest = client.post(reverse("comments:delete", args=[guest_comment.pk]))
+    client.force_login(member)
+    member_response = client.post(reverse("comments:delete", args=[member_comment.pk]))
+
+    assert guest.status_code == 403 and Comment.objects.filter(pk=guest_comment.pk).exists()
+    assert member_response.status_code == 302 and not Comment.objects.filter(pk=member_comment.pk).exists()
+
+
+def test_edit_and_delete_services_refuse_hidden_comments_and_keep_trees_whole(article):
+    root = CommentFactory(article=article)
+    child = CommentFactory(parent=root)
+    grandchild = CommentFactory(parent=child)
+    rejected = CommentFactory(article=article, status=Comment.Status.REJECTED)
+
+    with pytest.raises(Exception, match="can no longer be edited"):
+        edit_comment(rejected, body="x")
+    assert delete_own_comment(grandchild) is None
+    placeholder = delete_own_comment(root)
+
+    assert placeholder.status == Comment.Status.DELETED
+    assert list(
+        Comment.objects.filter(tree_id=root.tree_id).order_by("lft").values_list("pk", flat=True)
+    ) == [
+        root.pk,
+        child.pk,
+    ]
+    assert find_tree_problems() == []
+
+
+def test_article_page_has_title_description_open_graph_and_json_ld(client, article):
+    root = CommentFactory(
+        article=article, author_name="Lu", body="Ends the script </script><script>x</script>"
+    )
+    CommentFactory(parent=root, author_name="Mo", body="A reply")
+    CommentFactory(article=article, status=Comment.Status.PENDING, body="Not yet")
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert f"<title>{article.title} · Threadline</title>" in page
+    assert f'<meta name="description" content="{article.summary}">' in page
+    assert f'<meta property="og:title" content="{article.title}">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert f'<link rel="canonical" href="http://testserver{article.get_absolute_url()}">' in page
+    assert page.count("</script>") == page.count("<script")  # reader text cannot close the element
+    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    data = json.loads(raw)
+    assert data["@type"] == "Article" and data["headline"] == article.title
+    assert data["commentCount"] == 2
+    assert [(c["@type"], c["author"]["name"]) for c in data["comment"]] == [
+        ("Comment", "Lu"),
+        ("Comment", "Mo"),
+    ]
+    assert data["comment"][0]["text"].endswith("</script><script>x</script>")
+    assert data["comment"][1]["parentItem"]["@id"].endswith(reverse("comments:thread", args=[root.pk]))
+
+
+def test_comments_show_dates_for_relative_times_and_local_avatars(client, article):
+    # The thread HTML is cached and shared, so the server writes the absolute date and the
+    # script turns it into "3 minutes ago" (tests/test_reading_browser.py checks that part).
+    comment = CommentFactory(article=article, author_name="Grace Hopper")
+    Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert re.search(
+        r'<time datetime="[^"]+" title="(\d+ \w+ \d{4}, \d\d:\d\d) UTC" data-relative>\1</time>', page
+    )
+    assert re.search(r'<span class="avatar c\d+" aria-hidden="true">GH</span>', page)
+    resources = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]*)"', page)
+    assert resources and all(url.startswith("/") or "testserver" in url for url in resources), resources
+
+
+def test_pages_have_no_inline_script_or_style_so_a_strict_csp_can_come(client, article):
+    parent = CommentFactory(article=article)
+    urls = [
+        "/",
+        article.get_absolute_url(),
+        reverse("comments:reply", args=[parent.pk]),
+        reverse("comments:thread", args=[parent.pk]),
+        reverse("login"),
+        reverse("signup"),
+    ]
+
+    for url in urls:
+        page = client.get(url).text
+        scripts = re.findall(r"<script([^>]*)>", page)
+        assert all("src=" in attrs or 'type="application/ld+json"' in attrs for attrs in scripts), url
+        assert " style=" not in page and "<style" not in page and " onclick=" not in page, url
