@@ -4,9 +4,10 @@ from django import forms
 from django.conf import settings
 
 from comments.models import Comment
+from protection.forms import BotTrapMixin
 
 
-class CommentForm(forms.Form):
+class CommentForm(BotTrapMixin, forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
 
     body = forms.CharField(
@@ -64,6 +65,11 @@ class CommentForm(forms.Form):
         if not self.article.is_accepting_comments:
             raise forms.ValidationError("Comments are closed on this article.")
         return cleaned
+
+    def repeated_submission(self) -> Comment | None:
+        """The comment this very form already stored (sent twice), if any."""
+        token = self.cleaned_data.get("token")
+        return Comment.objects.filter(submission_token=token).first() if token else None
 
     def service_kwargs(self) -> dict:
         """The cleaned data as keyword arguments for post_comment()."""
