@@ -5,6 +5,7 @@ from mptt.admin import MPTTModelAdmin
 
 from comments import services
 from comments.models import Comment
+from protection.privacy import FORMER_READER, anonymise_author
 
 ACTIONS = {
     # action name: (service, past tense for messages and the admin history)
@@ -36,6 +37,23 @@ def _moderation_action(name: str):
     return action
 
 
+@admin.action(description="Anonymise the authors of selected comments (on request)", permissions=["change"])
+def anonymise_authors(modeladmin, request, queryset):
+    """Name to "Former reader", email and IP addresses erased on all the author's comments."""
+    count = 0
+    for comment in queryset.select_related("user"):
+        comment.refresh_from_db()
+        if comment.author_name == FORMER_READER and not comment.author_email:
+            continue  # an earlier comment of this selection had the same author
+        count += anonymise_author(comment)
+        modeladmin.log_change(request, comment, "Author anonymised on request.")
+    modeladmin.message_user(
+        request,
+        f"Authors anonymised: {count} comment{'s' if count != 1 else ''} now by “Former reader”.",
+        messages.SUCCESS,
+    )
+
+
 @admin.register(Comment)
 class CommentAdmin(MPTTModelAdmin):
     list_display = ["indented_excerpt", "author_name", "article", "status", "created_at"]
@@ -46,7 +64,7 @@ class CommentAdmin(MPTTModelAdmin):
     list_per_page = 100
     # Tree order within each article: the newest article first, threads oldest first.
     ordering = ["-article__published_at", "article_id", "tree_id", "lft"]
-    actions = [_moderation_action(name) for name in ACTIONS]
+    actions = [*(_moderation_action(name) for name in ACTIONS), anonymise_authors]
     readonly_fields = [
         "article", "parent", "user", "author_email", "status", "created_at", "edited_at",
         "ip_address", "user_agent", "report_count", "moderated_by", "moderated_at",

@@ -33,10 +33,15 @@ def lock_author(key: str) -> None:
 
 def find_duplicate(*, user, author_email: str, body: str) -> Comment | None:
     """The author's newest comment with exactly this text within COMMENT_DUPLICATE_WINDOW, if any."""
+    return recent_same_text(user=user, author_email=author_email, body=body).first()
+
+
+def recent_same_text(*, user, author_email: str, body: str):
+    """The author's comments with exactly this text within the window, newest first (indexed)."""
     since = timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW)
     comments = Comment.objects.filter(created_at__gte=since, body=body.strip())
     if user is not None and user.is_authenticated:
         comments = comments.filter(user=user)
     else:
         comments = comments.filter(user__isnull=True, author_email__iexact=author_email.strip())
-    return comments.select_related("article").order_by("-created_at").first()
+    return comments.select_related("article").order_by("-created_at")

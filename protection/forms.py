@@ -67,24 +67,22 @@ class BotTrapMixin:
         if min_seconds <= 0:
             return cleaned
         try:
-            shown_at = signing.loads(
-                cleaned.get(STAMP) or "", salt=STAMP_SALT, max_age=settings.COMMENT_FORM_MAX_AGE
-            )
-        except signing.SignatureExpired:
-            self._refuse(
-                "bad_stamp",
-                "form too old",
-                "This form was open for too long; it has been refreshed: please post again.",
-                fresh_stamp=True,
-            )
-        except signing.BadSignature:
+            shown_at = float(signing.loads(cleaned.get(STAMP) or "", salt=STAMP_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
             self._refuse(
                 "bad_stamp",
                 "timestamp missing or forged",
                 "This form could not be checked; it has been refreshed: please post again.",
                 fresh_stamp=True,
             )
-        elapsed = time.time() - float(shown_at)
+        elapsed = time.time() - shown_at
+        if elapsed > settings.COMMENT_FORM_MAX_AGE:
+            self._refuse(
+                "bad_stamp",
+                "form too old",
+                "This form was open for too long; it has been refreshed: please post again.",
+                fresh_stamp=True,
+            )
         if elapsed < min_seconds:
             self._refuse(
                 "too_fast",
