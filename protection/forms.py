@@ -115,7 +115,7 @@ class LockoutMixin:
                 ratelimit.hit(self.request, "login", account=account)
                 ratelimit.check(self.request, "login", account=account)  # that was the last try
             except ratelimit.RateLimited as error:
-                self._lock(error, username)
+                self._lock(ratelimit.lock_out(error), username)
             raise
         finally:
             if self.is_valid_login() and account:

@@ -53,10 +53,11 @@ def parse_rates(text: str) -> list[Rate]:
 class RateLimited(Exception):
     """Over a limit: retry_after seconds until the window that refused the request ends."""
 
-    def __init__(self, scope: str, retry_after: int):
+    def __init__(self, scope: str, retry_after: int, *, full: list[tuple[str, str, "Rate"]] = ()):
         super().__init__(f"Rate limit {scope}: retry after {retry_after}s")
         self.scope = scope
         self.retry_after = retry_after
+        self.full = list(full)  # (kind, identity, rate) of each full window
 
     @property
     def message(self) -> str:
@@ -104,7 +105,11 @@ def _keys(scope: str, request, account: str | None, now: float):
         for rate in rates.get(kind, []):
             window_start = int(now // rate.seconds) * rate.seconds
             key = f"rl:{scope}:{kind}:{_digest(identity)}:{rate.seconds}:{window_start}"
-            yield key, rate, window_start + rate.seconds - now
+            yield key, rate, window_start + rate.seconds - now, (kind, identity, rate)
+
+
+def _lock_key(scope: str, kind: str, identity: str) -> str:
+    return f"rl-lock:{scope}:{kind}:{_digest(identity)}"
 
 
 def hit(request, scope: str, *, account: str | None = None) -> None:
@@ -113,7 +118,7 @@ def hit(request, scope: str, *, account: str | None = None) -> None:
         return
     now = time.time()
     counted, refused = [], []
-    for key, rate, remaining in _keys(scope, request, account, now):
+    for key, rate, remaining, _ in _keys(scope, request, account, now):
         cache.add(key, 0, timeout=rate.seconds + 1)
         try:
             value = cache.incr(key)
@@ -131,22 +136,37 @@ def hit(request, scope: str, *, account: str | None = None) -> None:
 
 
 def check(request, scope: str, *, account: str | None = None) -> None:
-    """Raise RateLimited when a window is already full, counting nothing (for lockouts)."""
+    """Raise RateLimited when locked out or a window is already full, counting nothing."""
     if not settings.RATE_LIMITS_ENABLED:
         return
     now = time.time()
+    for kind, identity in identities(request, scope, account):
+        until = cache.get(_lock_key(scope, kind, identity))
+        if until and until > now:
+            raise RateLimited(scope, max(1, math.ceil(until - now)))
     full = [
-        remaining
-        for key, rate, remaining in _keys(scope, request, account, now)
+        (remaining, who)
+        for key, rate, remaining, who in _keys(scope, request, account, now)
         if (cache.get(key) or 0) >= rate.count
     ]
     if full:
-        raise RateLimited(scope, max(1, math.ceil(max(full))))
+        raise RateLimited(scope, max(1, math.ceil(max(r for r, _ in full))), full=[who for _, who in full])
+
+
+def lock_out(error: RateLimited) -> RateLimited:
+    """Turn full windows into lockouts lasting a whole window from now; return the new error."""
+    now = time.time()
+    longest = 0
+    for kind, identity, rate in error.full:
+        cache.set(_lock_key(error.scope, kind, identity), now + rate.seconds, timeout=rate.seconds + 1)
+        longest = max(longest, rate.seconds)
+    return RateLimited(error.scope, longest or error.retry_after)
 
 
 def reset(request, scope: str, *, account: str) -> None:
     """Forget an account's counts in a scope (a successful log-in clears its failures)."""
     now = time.time()
+    cache.delete(_lock_key(scope, "account", account))
     rates = scope_rates(scope)
     for rate in rates.get("account", []):
         window_start = int(now // rate.seconds) * rate.seconds
