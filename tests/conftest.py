@@ -42,3 +42,9 @@ def abuse_protection(settings):
     settings.COMMENT_MIN_FILL_SECONDS = 3
     yield settings
     cache.clear()
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    """MD5 password hashes: for tests that create many users or try many passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -9,17 +9,12 @@ import pytest
 from protection.models import RefusalLog
 from tests.factories import StaffFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dozens of log-in attempts: the production hasher costs ~0.5 s a try.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
 
 PASSWORD = "correct horse battery staple"
 NO_DB = "postgres://u@127.0.0.1:1/x"  # settings and URLs only: no database needed
 LOGIN_URLS = {"site": "/accounts/login/", "admin": "/admin/login/"}
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # Dozens of log-in attempts: hash with MD5 here, the production hasher costs ~0.5 s a try.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(params=LOGIN_URLS)
@@ -100,7 +95,13 @@ def run_django(code: str, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"ADMIN_URL"}}
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "DATABASE_URL": NO_DB, **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "1",
+            "DATABASE_URL": NO_DB,
+            **env,
+        },
         capture_output=True,
         text=True,
     )
