@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from articles.models import Article
 from comments.forms import CommentForm
 from comments.threads import DEFAULT_SORT, SORTS, discussion_page
 
 
+@require_safe
 def article_list(request):
     """Published articles, newest first, each with its approved-comment count: one query a page."""
     articles = Article.objects.published().with_comment_counts().order_by("-published_at", "-pk")
@@ -14,6 +16,7 @@ def article_list(request):
     return render(request, "articles/article_list.html", {"page": page, "articles": page.object_list})
 
 
+@require_safe
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.published(), slug=slug)
     return render_article(request, article)

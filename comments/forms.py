@@ -5,6 +5,7 @@ from django.conf import settings
 
 from comments.models import Comment
 from protection.forms import BotTrapMixin
+from protection.text import has_bidi_controls_or_controls, has_visible_text
 
 
 class CommentForm(BotTrapMixin, forms.Form):
@@ -35,7 +36,13 @@ class CommentForm(BotTrapMixin, forms.Form):
             "invalid": "That email address does not look right.",
         },
     )
-    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    token = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This form was damaged on its way to us: please reload the page and post again."
+        },
+    )
 
     def __init__(self, *args, article, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +53,22 @@ class CommentForm(BotTrapMixin, forms.Form):
             del self.fields["email"]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not has_visible_text(body):
+            raise forms.ValidationError(self.fields["body"].error_messages["required"])
+        return body
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not has_visible_text(name):
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        if has_bidi_controls_or_controls(name):
+            raise forms.ValidationError(
+                "Please use only visible characters in your name (no direction or control characters)."
+            )
+        return name
 
     def clean_parent(self) -> Comment | None:
         value = self.cleaned_data["parent"].strip()
