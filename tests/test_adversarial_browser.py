@@ -13,7 +13,6 @@ import pytest
 from comments.models import Comment
 from tests.adversarial import CORPUS, store_payloads
 from tests.factories import ArticleFactory, StaffFactory
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +42,7 @@ def inspect(page, url):
 
 
 @pytest.fixture
-def bypass_page(browser):  # noqa: F811
+def bypass_page(browser):
     context = browser.new_context(bypass_csp=True, java_script_enabled=True)
     page = context.new_page()
     yield page
@@ -51,7 +50,7 @@ def bypass_page(browser):  # noqa: F811
 
 
 @pytest.fixture
-def csp_page(browser):  # noqa: F811
+def csp_page(browser):
     context = browser.new_context()
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
