@@ -183,6 +183,9 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "protection.middleware.ContentSecurityPolicyMiddleware",
 )
+MIDDLEWARE.insert(0, "protection.middleware.ClientAddressMiddleware")
+# How many proxies in front append to X-Forwarded-For (0: trust REMOTE_ADDR, no proxy).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Rate limits per scope: "account" (signed-in user, guest email, or log-in username) and "ip".
 # COUNT/[N]UNIT, comma-separated, unit s, m, h or d; an empty value switches that limit off.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)

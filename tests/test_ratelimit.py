@@ -255,3 +255,30 @@ def test_limits_are_shared_through_redis(client, article, abuse_protection, cloc
     assert response.status_code == 429
     server, prefix = redis_cache
     assert server.keys(f"{prefix}:*:rl:comment:account:*")
+
+
+def client_address_seen(rf_request):
+    from protection.middleware import ClientAddressMiddleware
+
+    seen = {}
+    ClientAddressMiddleware(lambda request: seen.setdefault("ip", request.META["REMOTE_ADDR"]))(rf_request)
+    return seen["ip"]
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.5", "10.0.0.1"),  # no proxy trusted: the header is the client's to forge
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # a forged entry on the left is ignored
+        (2, "6.6.6.6, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.1"),  # fewer hops than proxies: keep the socket's address
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "2001:db8::7", "2001:db8::7"),
+    ],
+)
+def test_client_address_comes_from_the_trusted_proxies_only(settings, count, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address_seen(request) == expected
