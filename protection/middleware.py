@@ -20,6 +20,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if settings.DEBUG and response.status_code >= 400:
+            return response  # Django's debug pages are made of inline scripts and styles
         response.headers.setdefault("Content-Security-Policy", self.policy)
         if self.permissions:
             response.headers.setdefault("Permissions-Policy", self.permissions)

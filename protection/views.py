@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 
-from protection.forms import LockoutAdminAuthenticationForm, LockoutAuthenticationForm
+from protection.forms import LockoutAuthenticationForm
 
 
 def _locked_out(request, response):
@@ -23,5 +23,4 @@ class LoginView(auth_views.LoginView):
 
 def admin_login(request, extra_context=None):
     """The admin's own log-in page, with the same attempt limits as the site's."""
-    admin.site.login_form = LockoutAdminAuthenticationForm
     return _locked_out(request, admin.site.login(request, extra_context))
