@@ -10,7 +10,7 @@ One line applies a limit to any view::
     @ratelimit("report")
     def report_comment(request, pk): ...
 
-and ``limiter.hit(request, "comment", account=...)`` does it by hand.
+and ``ratelimit.hit(request, "comment", account=...)`` does it by hand (raises RateLimited).
 """
 
 import contextlib
@@ -89,7 +89,7 @@ def scope_rates(scope: str) -> dict[str, list[Rate]]:
     return {kind: parse_rates(text) for kind, text in config.items()}
 
 
-def identities(request, scope: str, account: str | None) -> list[tuple[str, str]]:
+def identities(request, account: str | None) -> list[tuple[str, str]]:
     """(kind, identity) pairs a request counts against: its IP address and its account."""
     found = [("ip", client_ip(request))]
     if account is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
@@ -101,7 +101,7 @@ def identities(request, scope: str, account: str | None) -> list[tuple[str, str]
 
 def _keys(scope: str, request, account: str | None, now: float):
     rates = scope_rates(scope)
-    for kind, identity in identities(request, scope, account):
+    for kind, identity in identities(request, account):
         for rate in rates.get(kind, []):
             window_start = int(now // rate.seconds) * rate.seconds
             key = f"rl:{scope}:{kind}:{_digest(identity)}:{rate.seconds}:{window_start}"
@@ -140,7 +140,7 @@ def check(request, scope: str, *, account: str | None = None) -> None:
     if not settings.RATE_LIMITS_ENABLED:
         return
     now = time.time()
-    for kind, identity in identities(request, scope, account):
+    for kind, identity in identities(request, account):
         until = cache.get(_lock_key(scope, kind, identity))
         if until and until > now:
             raise RateLimited(scope, max(1, math.ceil(until - now)))

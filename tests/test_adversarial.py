@@ -252,6 +252,18 @@ def test_too_many_fields_is_a_clear_400(client, world):
     assert "too large or malformed" in response.text
 
 
+def test_a_large_file_upload_with_a_comment_is_ignored_not_a_500(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("big.bin", b"\0" * 3_000_000)  # past the in-memory upload size
+
+    response, comment = post_comment_case(client, world, {"attachment": upload})
+
+    assert response.status_code in (302, 400)
+    if comment is not None:
+        assert_stored_safely(client, comment, GUEST["body"])
+
+
 # --- malformed and foreign ids ---------------------------------------------------------------
 
 
