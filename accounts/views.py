@@ -8,9 +8,11 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import SignupForm
 from articles.models import Article
 from comments.models import Comment
+from protection.ratelimit import ratelimit
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("signup")
 def signup(request):
     """Create a reader account and sign in with it."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""

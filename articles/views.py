@@ -10,6 +10,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
 from articles.models import Article
 from articles.search import highlight, search_articles
@@ -19,6 +20,7 @@ from comments.readers import reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 
 
+@require_safe
 def article_list(request):
     """Published articles, newest first, with their stored comment counts: one query a page."""
     articles = (
@@ -30,6 +32,7 @@ def article_list(request):
     return render(request, "articles/article_list.html", {"page": page, "articles": page.object_list})
 
 
+@require_safe
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.published().defer("search_vector"), slug=slug)
     validators = _anonymous_validators(request, article)

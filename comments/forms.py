@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.text import normalize_newlines
 
 from comments.models import Comment, Report
+from protection.forms import BotTrapMixin
+from protection.text import has_bidi_controls_or_controls, has_visible_text
 
 
 class CommentTextField(forms.CharField):
@@ -14,7 +16,7 @@ class CommentTextField(forms.CharField):
         return normalize_newlines(super().to_python(value))
 
 
-class CommentForm(forms.Form):
+class CommentForm(BotTrapMixin, forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
 
     body = CommentTextField(
@@ -42,7 +44,13 @@ class CommentForm(forms.Form):
             "invalid": "That email address does not look right.",
         },
     )
-    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    token = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This form was damaged on its way to us: please reload the page and post again."
+        },
+    )
     notify_replies = forms.BooleanField(
         label="Notify me when someone replies",
         required=False,
@@ -59,6 +67,22 @@ class CommentForm(forms.Form):
             del self.fields["notify_replies"]  # members choose once, on their email settings page
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not has_visible_text(body):
+            raise forms.ValidationError(self.fields["body"].error_messages["required"])
+        return body
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not has_visible_text(name):
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        if has_bidi_controls_or_controls(name):
+            raise forms.ValidationError(
+                "Please use only visible characters in your name (no direction or control characters)."
+            )
+        return name
 
     def clean_parent(self) -> Comment | None:
         value = self.cleaned_data["parent"].strip()
@@ -78,6 +102,11 @@ class CommentForm(forms.Form):
         if not self.article.is_accepting_comments:
             raise forms.ValidationError("Comments are closed on this article.")
         return cleaned
+
+    def repeated_submission(self) -> Comment | None:
+        """The comment this very form already stored (sent twice), if any."""
+        token = self.cleaned_data.get("token")
+        return Comment.objects.filter(submission_token=token).first() if token else None
 
     def service_kwargs(self) -> dict:
         """The cleaned data as keyword arguments for post_comment()."""

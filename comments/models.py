@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -93,6 +95,13 @@ class Comment(MPTTModel):
             # The moderation queue's "reported" half.
             models.Index(
                 fields=["created_at"], condition=models.Q(report_count__gt=0), name="comment_reported_idx"
+            ),
+            # Issue 6: a guest's recent comments, for duplicate detection (email matched case-blind).
+            models.Index(
+                Upper("author_email"),
+                F("created_at").desc(),
+                condition=models.Q(user__isnull=True),
+                name="comment_guest_recent_idx",
             ),
         ]
 

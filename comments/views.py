@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
@@ -25,6 +28,9 @@ from comments.services import (
 )
 from comments.threads import ThreadItem, render_items, subtree_items
 from notifications.services import request_reply_subscription
+from protection import ratelimit
+from protection.duplicates import author_key, find_duplicate, lock_author
+from protection.refusals import log_refusal
 
 
 def client_ip(request) -> str | None:
@@ -66,29 +72,58 @@ def render_comment_fragment(request, comment: Comment, *, status=200) -> HttpRes
 
 @require_POST
 def add_comment(request, slug):
-    """Post a comment or a reply; on success land on it, on error show the form again (4xx)."""
+    """Post a comment or a reply; on success land on it, on error show the form again (4xx).
+
+    The page's script asks for fragments: then the answer is the new comment's <li>, or the
+    form with its errors, instead of a whole page.
+    """
     article = get_object_or_404(Article.objects.published(), slug=slug)
     fragment = wants_fragment(request)
     parent_value = request.POST.get("parent", "")
     auto_id = reply_auto_id(parent_value) if fragment and parent_value.isdigit() else "id_%s"
     form = CommentForm(request.POST, article=article, user=request.user, auto_id=auto_id)
-    if not form.is_valid():
+
+    def refuse(status: int):
         if fragment:
-            return _form_fragment(request, form, article, status=400)
-        return render_article(request, article, form=form, status=400)
+            return _form_fragment(request, form, article, status=status)
+        return render_article(request, article, form=form, status=status)
+
+    if not form.is_valid():
+        if form.refusal:
+            reason, detail = form.refusal
+            log_refusal(request, reason=reason, detail=detail, excerpt=request.POST.get("body", ""))
+        return refuse(400)
+    repeated = form.repeated_submission()
+    if repeated is not None:  # the same form sent twice: land on the first
+        return redirect(repeated)
+    kwargs = form.service_kwargs()
+    author = author_key(user=request.user, author_email=kwargs["author_email"])
     try:
-        comment = post_comment(
-            article=article,
-            user=request.user,
-            ip_address=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            **form.service_kwargs(),
-        )
+        with transaction.atomic():
+            lock_author(author)
+            duplicate = find_duplicate(
+                user=request.user, author_email=kwargs["author_email"], body=kwargs["body"]
+            )
+            if duplicate is not None:
+                _refuse_duplicate(request, form, duplicate)
+                return refuse(409)
+            ratelimit.hit(request, "comment", account=author)
+            comment = post_comment(
+                article=article,
+                user=request.user,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                **kwargs,
+            )
+    except ratelimit.RateLimited as error:
+        form.add_error(None, f"You are posting too often. {error.message} Your text is kept below.")
+        log_refusal(request, reason="rate_limit", detail=f"comment: {error.message}", excerpt=kwargs["body"])
+        response = refuse(429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
     except CommentRefused as refusal:
         form.add_error(None, refusal)
-        if fragment:
-            return _form_fragment(request, form, article, status=409)
-        return render_article(request, article, form=form, status=409)
+        return refuse(409)
     if form.cleaned_data.get("notify_replies") and request_reply_subscription(comment):
         messages.info(request, "Check your inbox: we sent a link to confirm reply notifications.")
     if comment.status == Comment.Status.PENDING:
@@ -98,6 +133,20 @@ def add_comment(request, slug):
     if fragment:
         return render_comment_fragment(request, comment, status=201)
     return redirect(comment)
+
+
+def _refuse_duplicate(request, form, duplicate: Comment) -> None:
+    form.add_error(
+        None,
+        format_html(
+            'You posted this same comment {} ago: <a href="{}">see your comment</a>.',
+            timesince(duplicate.created_at),
+            reverse("comments:thread", args=[duplicate.pk]),
+        ),
+    )
+    log_refusal(
+        request, reason="duplicate", detail=f"same text as comment {duplicate.pk}", excerpt=duplicate.body
+    )
 
 
 def _visible_comment(pk) -> Comment:
@@ -207,6 +256,7 @@ def delete(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.ratelimit("report")
 def report(request, pk):
     """Report a comment to the moderators, without JavaScript: a small form on its own page."""
     comment = _visible_comment(pk)

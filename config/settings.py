@@ -223,3 +223,52 @@ COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0")
 # --- Issue 5: reading and replying (accounts, edit window) ---
 INSTALLED_APPS += ["accounts"]
 COMMENT_EDIT_MINUTES = int(os.environ.get("COMMENT_EDIT_MINUTES", "15"))
+# --- Issue 6: abuse protection and security hardening -------------------------------------
+INSTALLED_APPS += ["protection"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "protection.middleware.ContentSecurityPolicyMiddleware",
+)
+MIDDLEWARE.insert(0, "protection.middleware.ClientAddressMiddleware")
+# How many proxies in front append to X-Forwarded-For (0: trust REMOTE_ADDR, no proxy).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Rate limits per scope: "account" (signed-in user, guest email, or log-in username) and "ip".
+# COUNT/[N]UNIT, comma-separated, unit s, m, h or d; an empty value switches that limit off.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "comment": {
+        "account": os.environ.get("RATE_LIMIT_COMMENT", "1/15s,10/h"),
+        "ip": os.environ.get("RATE_LIMIT_COMMENT_IP", "4/15s,60/h"),
+    },
+    "report": {
+        "account": os.environ.get("RATE_LIMIT_REPORT", "5/m,30/h"),
+        "ip": os.environ.get("RATE_LIMIT_REPORT_IP", "20/m,100/h"),
+    },
+    "signup": {"ip": os.environ.get("RATE_LIMIT_SIGNUP_IP", "3/h,10/d")},
+    # Failed log-ins only: a username (or an address) is locked out once its window is full.
+    "login": {
+        "account": os.environ.get("RATE_LIMIT_LOGIN", "5/15m"),
+        "ip": os.environ.get("RATE_LIMIT_LOGIN_IP", "30/15m"),
+    },
+}
+COMMENT_DUPLICATE_WINDOW = int(os.environ.get("COMMENT_DUPLICATE_WINDOW", "600"))  # seconds
+COMMENT_MIN_FILL_SECONDS = float(os.environ.get("COMMENT_MIN_FILL_SECONDS", "3"))  # 0: off
+COMMENT_FORM_MAX_AGE = int(os.environ.get("COMMENT_FORM_MAX_AGE", str(7 * 86400)))  # seconds
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "90"))
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL must not be empty: e.g. ADMIN_URL=desk-7f3a/")
+# No inline scripts or styles anywhere: scripts and styles come from our static files.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the cookie: forms carry the token
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"

@@ -39,6 +39,38 @@ def _first_comments_trusted_unless_moderation_test(request):
     ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
 
 
+@pytest.fixture(autouse=True)
+def abuse_protection_off(settings):
+    """Most tests post quickly from one client: rate limits and the fill-time check stay off.
+
+    Tests of those protections switch them on with the `abuse_protection` fixture.
+    """
+    from django.core.cache import cache
+
+    cache.clear()  # no counts or refusal-log dedup keys leak from one test into the next
+    settings.RATE_LIMITS_ENABLED = False
+    settings.COMMENT_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture
+def abuse_protection(settings):
+    """Rate limits and the fill-time check on, with the default rates and an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATE_LIMITS_ENABLED = True
+    settings.COMMENT_MIN_FILL_SECONDS = 3
+    yield settings
+    cache.clear()
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    """MD5 password hashes: for tests that create many users or try many passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Headless Chromium, one per test session (Playwright's sync API allows one per thread).
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from comments.models import Comment
@@ -84,7 +87,10 @@ def test_changelist_lists_the_tree_with_filters_and_search(staff_client):
     by_status = staff_client.get(CHANGELIST, {"status__exact": "approved"}).text
 
     assert listing.index("Root about trains") < listing.index("Reply about buses")
-    assert 'padding-left: 1.5em">Reply about buses' in listing
+    # Indented by a class (the CSP allows no inline styles): depth 1 is 1.5em in comments/admin.css.
+    assert 'class="depth-1">Reply about buses' in listing
+    assert "/static/comments/admin.css" in listing
+    assert ".depth-1 { padding-left: 1.5em; }" in Path(finders.find("comments/admin.css")).read_text()
     assert "Root about trains" in by_email and "Reply about buses" not in by_email
     assert "Reply about buses" in by_status
 

@@ -1,0 +1,284 @@
+"""Rate limits through the cache: per account and per IP address, 429 with Retry-After, text kept."""
+
+import os
+import time
+
+import pytest
+from django.core import signing
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+from comments.models import Comment
+from protection import ratelimit
+from protection.forms import STAMP_SALT
+from protection.models import RefusalLog
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Clock:
+    """The limiter's clock, moved by hand: windows end without waiting."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0  # a window boundary for 15 s and 1 h windows
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    return clock
+
+
+def form_data(body, **extra):
+    stamp = signing.dumps(time.time() - 60, salt=STAMP_SALT)  # the form was shown a minute ago
+    return {"body": body, "name": "Gina", "email": "gina@example.org", "form_stamp": stamp, **extra}
+
+
+def post(client, article, body, **extra):
+    return client.post(reverse("comments:add", args=[article.slug]), form_data(body, **extra))
+
+
+def test_second_comment_within_15_seconds_gets_429_with_retry_after_and_the_text_kept(
+    client, article, abuse_protection, clock
+):
+    post(client, article, "First thought.")
+    clock.now += 5
+
+    response = post(client, article, "Second thought, typed with care.")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "10"
+    assert "You are posting too often. Please wait 10 seconds and try again." in response.text
+    assert "Second thought, typed with care." in response.text
+    assert Comment.objects.count() == 1
+
+
+def test_comment_goes_through_once_the_window_has_passed(client, article, abuse_protection, clock):
+    post(client, article, "First thought.")
+    clock.now += 15
+
+    response = post(client, article, "Second thought.")
+
+    assert response.status_code == 302
+    assert Comment.objects.count() == 2
+
+
+def test_eleventh_comment_in_an_hour_is_refused_until_the_hour_ends(client, article, abuse_protection, clock):
+    for n in range(10):
+        assert post(client, article, f"Thought {n}").status_code == 302
+        clock.now += 20
+
+    response = post(client, article, "Thought 11")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(3600 - 200)
+    assert "Please wait 57 minutes" in response.text
+    assert Comment.objects.count() == 10
+
+
+def test_refused_attempts_do_not_use_up_the_hourly_quota(client, article, abuse_protection, clock):
+    post(client, article, "One")
+    for n in range(20):
+        assert post(client, article, f"Too soon {n}").status_code == 429
+    clock.now += 15
+
+    response = post(client, article, "Two")
+
+    assert response.status_code == 302
+
+
+def test_limit_is_per_author_so_another_guest_on_another_address_may_post(
+    client, article, abuse_protection, clock
+):
+    post(client, article, "Gina's comment")
+
+    response = client.post(
+        reverse("comments:add", args=[article.slug]),
+        form_data("Hal's comment", name="Hal", email="hal@example.org"),
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code == 302
+
+
+def test_a_guest_changing_email_is_still_limited_by_address(client, article, abuse_protection, clock):
+    for n in range(4):
+        post(client, article, f"Comment {n}", email=f"alias{n}@example.org")
+
+    response = post(client, article, "Comment 5", email="alias5@example.org")
+
+    assert response.status_code == 429
+    assert Comment.objects.count() == 4
+
+
+def test_a_signed_in_reader_is_limited_per_account_across_addresses(client, article, abuse_protection, clock):
+    client.force_login(UserFactory())
+    client.post(
+        reverse("comments:add", args=[article.slug]), form_data("From home"), REMOTE_ADDR="198.51.100.1"
+    )
+
+    response = client.post(
+        reverse("comments:add", args=[article.slug]), form_data("From work"), REMOTE_ADDR="198.51.100.2"
+    )
+
+    assert response.status_code == 429
+    assert Comment.objects.count() == 1
+
+
+def test_rates_come_from_settings(client, article, abuse_protection, clock):
+    abuse_protection.RATE_LIMITS = {**abuse_protection.RATE_LIMITS, "comment": {"account": "3/m"}}
+    for n in range(3):
+        assert post(client, article, f"Quick {n}").status_code == 302
+
+    response = post(client, article, "Quick 4")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+
+
+def test_rate_limit_refusal_is_logged_once_per_minute(client, article, abuse_protection, clock):
+    post(client, article, "One")
+
+    post(client, article, "Two")
+    post(client, article, "Three")
+
+    log = RefusalLog.objects.get()
+    assert log.reason == "rate_limit" and log.path == reverse("comments:add", args=[article.slug])
+    assert log.ip_address == "127.0.0.1"
+    assert log.excerpt == "Two"
+
+
+def test_the_same_form_sent_twice_lands_on_the_first_comment_not_on_a_429(client, article, abuse_protection):
+    data = form_data("Double click", token="6f1c7a34-5c0a-4c36-9d0e-4e0fe3f6a1b2")
+    first = client.post(reverse("comments:add", args=[article.slug]), data)
+
+    second = client.post(reverse("comments:add", args=[article.slug]), data)
+
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Comment.objects.count() == 1
+
+
+@ratelimit.ratelimit("report")
+def report_view(request):
+    return HttpResponse("reported")
+
+
+@pytest.mark.parametrize("scope", ["report", "signup"])
+def test_the_decorator_limits_any_view_in_one_line(abuse_protection, clock, scope):
+    view = ratelimit.ratelimit(scope)(lambda request: HttpResponse("done"))
+    limit = ratelimit.scope_rates(scope)["ip"][0].count
+    factory = RequestFactory()
+
+    statuses = [view(_with_user(factory.post("/x/"))).status_code for _ in range(limit + 1)]
+
+    assert statuses == [200] * limit + [429]
+    refused = view(_with_user(factory.post("/x/")))
+    assert int(refused["Retry-After"]) > 0
+    assert "Please wait" in refused.content.decode()
+    assert view(_with_user(factory.get("/x/"))).status_code == 200  # reading is never limited
+
+
+def test_report_limit_counts_per_account(abuse_protection, clock):
+    user = UserFactory()
+    factory = RequestFactory()
+    statuses = []
+    for n in range(6):
+        request = _with_user(factory.post("/report/", REMOTE_ADDR=f"192.0.2.{n}"), user)
+        statuses.append(report_view(request).status_code)
+
+    assert statuses == [200] * 5 + [429]
+
+
+def _with_user(request, user=None):
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = user or AnonymousUser()
+    return request
+
+
+def test_rates_are_parsed_and_bad_rates_say_how_to_write_them():
+    assert ratelimit.parse_rates("1/15s, 10/h,5/2d") == [
+        ratelimit.Rate(1, 15),
+        ratelimit.Rate(10, 3600),
+        ratelimit.Rate(5, 172800),
+    ]
+    assert ratelimit.parse_rates("") == []
+    with pytest.raises(ValueError, match="COUNT/"):
+        ratelimit.parse_rates("ten per hour")
+
+
+def test_disabled_limits_count_nothing(client, article, settings):
+    settings.RATE_LIMITS_ENABLED = False
+
+    statuses = {post(client, article, f"Comment {n}").status_code for n in range(12)}
+
+    assert statuses == {302}
+
+
+def _redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    redis = pytest.importorskip("redis")
+    server = redis.Redis.from_url(_redis_url(), socket_connect_timeout=0.5)
+    try:
+        server.ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("Redis is not reachable")
+    prefix = f"threadline-issue6-test-{os.getpid()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url(),
+            "KEY_PREFIX": prefix,
+        }
+    }  # Django's setting_changed handler rebuilds the cache connections
+    yield server, prefix
+    keys = server.keys(f"{prefix}:*")  # only this test's keys: never FLUSHDB a shared server
+    if keys:
+        server.delete(*keys)
+
+
+def test_limits_are_shared_through_redis(client, article, abuse_protection, clock, redis_cache):
+    post(client, article, "Through Redis")
+
+    response = post(client, article, "Again through Redis")
+
+    assert response.status_code == 429
+    server, prefix = redis_cache
+    assert server.keys(f"{prefix}:*:rl:comment:account:*")
+
+
+def client_address_seen(rf_request):
+    from protection.middleware import ClientAddressMiddleware
+
+    seen = {}
+    ClientAddressMiddleware(lambda request: seen.setdefault("ip", request.META["REMOTE_ADDR"]))(rf_request)
+    return seen["ip"]
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.5", "10.0.0.1"),  # no proxy trusted: the header is the client's to forge
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # a forged entry on the left is ignored
+        (2, "6.6.6.6, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.1"),  # fewer hops than proxies: keep the socket's address
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "2001:db8::7", "2001:db8::7"),
+    ],
+)
+def test_client_address_comes_from_the_trusted_proxies_only(settings, count, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address_seen(request) == expected
