@@ -25,7 +25,10 @@ def _moderation_action(name: str):
     def action(modeladmin, request, queryset):
         count = 0
         for comment in queryset:
-            comment = service(comment, moderator=request.user)
+            try:
+                comment = service(comment, moderator=request.user)
+            except Comment.DoesNotExist:
+                continue  # deleted by another moderator since the list was shown
             modeladmin.log_change(request, comment, f"Comment {done}.")
             count += 1
         modeladmin.message_user(
@@ -68,10 +71,12 @@ class CommentAdmin(MPTTModelAdmin):
         # variant: it ends in delete_queryset() below, which goes through the service.
         return ModelAdmin.get_actions(self, request)
 
+    def save_model(self, request, obj, form, change):
+        services.edit_comment(obj, fields=form.changed_data)
+
     def delete_model(self, request, obj):
         services.delete_comment(obj)
 
     def delete_queryset(self, request, queryset):
         for comment in queryset.order_by("tree_id", "lft"):
-            if Comment.objects.filter(pk=comment.pk).exists():  # not gone with an ancestor
-                services.delete_comment(comment)
+            services.delete_comment(comment)  # 0 when already gone with an ancestor

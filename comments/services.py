@@ -33,15 +33,16 @@ def lock_thread(tree_id: int) -> None:
 
 
 def _locked(comment: Comment) -> Comment:
-    """Lock the comment's thread and return the comment as committed now."""
+    """Lock the comment's thread and return the comment as committed now.
+
+    Raises Comment.DoesNotExist when the comment was deleted meanwhile.
+    """
     lock_thread(comment.tree_id)
-    fresh = Comment.objects.select_related("article").get(pk=comment.pk)
-    if fresh.tree_id != comment.tree_id:  # pragma: no cover - threads never change tree_id
-        raise RuntimeError(f"comment {comment.pk} changed thread while waiting for its lock")
-    return fresh
+    # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
+    # so it sees every change committed by the writer that held the lock before us.
+    return Comment.objects.get(pk=comment.pk)
 
 
-@transaction.atomic
 def post_comment(
     *,
     article: Article,
@@ -59,19 +60,6 @@ def post_comment(
     A repeated submission_token returns the comment first stored with it.
     Raises CommentRefused when the discussion is closed or the parent cannot take replies.
     """
-    if parent is not None:
-        parent = _locked(parent)
-    if submission_token is not None:
-        existing = Comment.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing
-    if not article.is_accepting_comments:
-        raise CommentRefused("Comments are closed on this article.")
-    if parent is not None:
-        if parent.article_id != article.pk:
-            raise CommentRefused("You can only reply to a comment on this article.")
-        if not parent.is_approved:
-            raise CommentRefused("That comment is no longer open for replies.")
     if user is not None and user.is_authenticated:
         author_name = author_name or user.get_full_name() or user.get_username()
         author_email = author_email or user.email
@@ -79,7 +67,6 @@ def post_comment(
         user = None
     comment = Comment(
         article=article,
-        parent=parent,
         user=user,
         author_name=author_name,
         author_email=author_email,
@@ -90,13 +77,53 @@ def post_comment(
     )
     try:
         with transaction.atomic():
-            comment.save()
+            _insert(comment, parent=parent)
     except IntegrityError:
-        # The same form sent twice at once: the other request stored it first.
-        if submission_token is None:
+        # The same form sent twice: the unique submission_token refused the second row
+        # (a concurrent twin waits on the index until the first commits, then lands here).
+        existing = _stored_with(submission_token)
+        if existing is None:
             raise
-        return Comment.objects.get(submission_token=submission_token)
+        return existing
+    except CommentRefused:
+        # A retry of a form that was stored before the thread changed still lands on its comment.
+        existing = _stored_with(submission_token)
+        if existing is None:
+            raise
+        return existing
     return comment
+
+
+def _insert(comment: Comment, *, parent: Comment | None) -> None:
+    """Check the comment may be stored, then insert it: one thread lock, one UPDATE, one INSERT.
+
+    Runs inside the caller's transaction; a new thread takes its tree_id from the sequence and
+    needs no lock, a reply holds its thread's lock from the parent's check to the commit.
+    """
+    article = comment.article
+    if not article.is_accepting_comments:
+        raise CommentRefused("Comments are closed on this article.")
+    if parent is None:
+        comment.save()
+        return
+    try:
+        parent = _locked(parent)
+    except Comment.DoesNotExist:
+        raise CommentRefused("The comment you are replying to cannot be found.") from None
+    if parent.article_id != article.pk:
+        raise CommentRefused("You can only reply to a comment on this article.")
+    if not parent.is_approved:
+        raise CommentRefused("That comment is no longer open for replies.")
+    parent.article = article
+    # The parent's numbers were read under the lock: no need for mptt to read them again.
+    comment.insert_at(parent, position="last-child", refresh_target=False)
+    comment.save()
+
+
+def _stored_with(submission_token: uuid.UUID | None) -> Comment | None:
+    if submission_token is None:
+        return None
+    return Comment.objects.select_related("article").filter(submission_token=submission_token).first()
 
 
 def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
@@ -105,6 +132,18 @@ def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None)
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
     comment.save(update_fields=["status", "moderated_by", "moderated_at"])
+    return comment
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, *, fields: list[str]) -> Comment:
+    """Save a moderator's edit of the named fields only: never the tree numbers or the status."""
+    lock_thread(comment.tree_id)
+    update = set(fields) & {"author_name", "body"}
+    if "body" in update:
+        update.add("body_html")
+    if update:
+        comment.save(update_fields=sorted(update))
     return comment
 
 
@@ -134,8 +173,14 @@ def remove_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> C
 
 @transaction.atomic
 def delete_comment(comment: Comment) -> int:
-    """Delete the comment and all its replies for good; return how many rows went."""
-    comment = _locked(comment)
+    """Delete the comment and all its replies for good; return how many rows went.
+
+    A comment already gone (deleted with an ancestor, or by another moderator) counts 0.
+    """
+    try:
+        comment = _locked(comment)
+    except Comment.DoesNotExist:
+        return 0
     count = comment.get_descendant_count() + 1
     comment.delete()  # django-mptt closes the gap in this thread only
     return count
