@@ -5,6 +5,8 @@ from django.conf import settings
 
 from comments.models import Comment
 
+PARENT_CHECK_FIELDS = ("id", "article_id", "tree_id", "status")
+
 
 class CommentForm(forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
@@ -52,9 +54,11 @@ class CommentForm(forms.Form):
             return None
         if not value.isdigit() or len(value) > 18:
             raise forms.ValidationError("The comment you are replying to cannot be found.")
-        parent = Comment.objects.filter(pk=int(value), article=self.article).first()
-        if parent is None:
-            raise forms.ValidationError("The comment you are replying to cannot be found.")
+        try:
+            # Only what the checks and the thread lock need; post_comment() reads the rest under the lock.
+            parent = Comment.objects.only(*PARENT_CHECK_FIELDS).get(pk=int(value), article=self.article)
+        except Comment.DoesNotExist:
+            raise forms.ValidationError("The comment you are replying to cannot be found.") from None
         if not parent.is_approved:
             raise forms.ValidationError("That comment is no longer open for replies.")
         return parent

@@ -21,6 +21,10 @@ from comments.models import Comment
 THREAD_LOCK_NAMESPACE = 0x7EAD
 
 
+# What a reply needs of its parent, read under the thread's lock: the checks and the tree numbers.
+INSERT_FIELDS = ("id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level")
+
+
 class CommentRefused(ValidationError):
     """The comment cannot be stored; the message says why, for the reader."""
 
@@ -106,8 +110,9 @@ def _insert(comment: Comment, *, parent: Comment | None) -> None:
     if parent is None:
         comment.save()
         return
+    lock_thread(parent.tree_id)
     try:
-        parent = _locked(parent)
+        parent = Comment.objects.only(*INSERT_FIELDS).get(pk=parent.pk)
     except Comment.DoesNotExist:
         raise CommentRefused("The comment you are replying to cannot be found.") from None
     if parent.article_id != article.pk:

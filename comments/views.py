@@ -8,6 +8,8 @@ from comments.models import Comment
 from comments.services import CommentRefused, post_comment
 from comments.threads import subtree_items
 
+POSTING_FIELDS = ("id", "slug", "status", "published_at", "comments_open", "comments_close_at")
+
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
@@ -16,10 +18,11 @@ def client_ip(request) -> str | None:
 @require_POST
 def add_comment(request, slug):
     """Post a comment or a reply; on success land on it, on error show the form again (4xx)."""
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    # The article's text is not needed to post; it is loaded only to show the form again.
+    article = get_object_or_404(Article.objects.published().only(*POSTING_FIELDS), slug=slug)
     form = CommentForm(request.POST, article=article, user=request.user)
     if not form.is_valid():
-        return render_article(request, article, form=form, status=400)
+        return render_article(request, Article.objects.get(pk=article.pk), form=form, status=400)
     try:
         comment = post_comment(
             article=article,
@@ -30,7 +33,7 @@ def add_comment(request, slug):
         )
     except CommentRefused as refusal:
         form.add_error(None, refusal)
-        return render_article(request, article, form=form, status=409)
+        return render_article(request, Article.objects.get(pk=article.pk), form=form, status=409)
     return redirect(comment)
 
 
