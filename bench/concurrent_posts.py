@@ -180,8 +180,13 @@ class Writers:
         self.lock = threading.Lock()
         self.sent: list[dict] = []
         self.run = uuid.uuid4().hex[:6]
-        self.ready = threading.Barrier(args.writers + 1)
+        # Released once every writer has its form: the warm-up and the measured window start then.
+        self.ready = threading.Barrier(args.writers + 1, action=self._open_window)
         self.start_at = self.stop_at = 0.0
+
+    def _open_window(self) -> None:
+        self.start_at = time.monotonic() + self.args.warmup
+        self.stop_at = self.start_at + self.args.seconds
 
     def writer(self, number: int) -> None:
         rng = random.Random(number)
@@ -227,9 +232,6 @@ class Writers:
         threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(self.args.writers)]
         for thread in threads:
             thread.start()
-        now = time.monotonic()
-        self.start_at = now + self.args.warmup
-        self.stop_at = self.start_at + self.args.seconds
         self.ready.wait()
         time.sleep(max(0.0, self.start_at - time.monotonic()))
         on_measure_start()

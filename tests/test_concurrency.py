@@ -203,7 +203,7 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_eight_queries(client, dj
 
     def count_updates(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if sql.lstrip().upper().startswith("UPDATE"):
+        if sql.lstrip().startswith('UPDATE "comments_comment"'):
             updates.append(context["cursor"].rowcount)
         return result
 
