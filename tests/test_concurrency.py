@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -219,3 +219,35 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_eight_queries(client, dj
     a_after = thread_row_versions(thread_a.tree_id)
     assert sum(a_after.get(pk) != version for pk, version in a_before.items()) == must_shift
     assert find_tree_problems() == []
+
+
+def test_readers_and_other_threads_writers_do_not_wait_for_a_thread_being_written(client):
+    article = ArticleFactory()
+    busy = CommentFactory(article=article, body="Busy thread")
+    other = CommentFactory(article=article, body="Other thread")
+    locked, release = threading.Event(), threading.Event()
+    timed_out = []
+
+    def writer_holding_the_lock(_):
+        with transaction.atomic():
+            services.lock_thread(busy.tree_id)
+            services.remove_comment(busy, moderator=None)  # uncommitted while the lock is held
+            locked.set()
+            timed_out.append(not release.wait(timeout=20))
+
+    holder = threading.Thread(target=lambda: run_in_threads(writer_holding_the_lock, 1))
+    holder.start()
+    assert locked.wait(timeout=20)
+
+    page = client.get(article.get_absolute_url())
+    reply = client.post(
+        reverse("comments:add", args=[article.slug]),
+        {"body": "Elsewhere", "parent": other.pk, "name": "Ann", "email": "ann@example.org"},
+    )
+    release.set()
+    holder.join(timeout=30)
+
+    assert timed_out == [False]  # both answered while the lock was still held
+    assert page.status_code == 200 and "Busy thread" in page.text  # the last committed state
+    assert reply.status_code == 302
+    assert Comment.objects.get(pk=busy.pk).status == Comment.Status.REMOVED
