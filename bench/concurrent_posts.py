@@ -103,6 +103,7 @@ def prepare(args, env: dict):
     import django
 
     django.setup()
+    from django.db import connection
     from django.utils import timezone
 
     from articles.models import Article
@@ -118,6 +119,10 @@ def prepare(args, env: dict):
     else:
         for n in range(args.seed_threads):
             post_comment(article=article, body=f"Seed thread {n}", author_name="Seed")
+    with connection.cursor() as cursor:
+        # Fresh statistics now, so autovacuum does not start analysing in the middle of the run,
+        cursor.execute("VACUUM ANALYZE comments_comment")
+        cursor.execute("CHECKPOINT")  # nor a checkpoint triggered by the data just loaded
     comments = Comment.objects.filter(article=article)
     biggest = max(comments.filter(parent=None), key=lambda root: root.rght)
     hot = list(comments.filter(tree_id=biggest.tree_id).values_list("pk", flat=True))
