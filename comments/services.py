@@ -126,6 +126,7 @@ def _insert(comment: Comment, *, parent: Comment | None) -> None:
 
 
 def _stored_with(submission_token: uuid.UUID | None) -> Comment | None:
+    """The comment stored with this form's token, if any."""
     if submission_token is None:
         return None
     return Comment.objects.select_related("article").filter(submission_token=submission_token).first()
