@@ -298,13 +298,17 @@ def postmaster_pid(database_url: str | None) -> int | None:
     return info.pid if info else None
 
 
-def updated_rows() -> int:
+def server_counters() -> dict[str, int]:
+    """Rows updated in comments_comment, and the server's WAL: bytes and full-page images."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
         cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'comments_comment'")
-        return cursor.fetchone()[0]
+        updated = cursor.fetchone()[0]
+        cursor.execute("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")
+        wal_bytes, wal_fpi = cursor.fetchone()
+    return {"updated": updated, "wal_bytes": int(wal_bytes), "wal_fpi": wal_fpi}
 
 
 def verify(writers: Writers) -> dict:
@@ -352,7 +356,7 @@ def main(argv=None) -> int:
         writers = Writers(args, article, pool, hot)
 
         def measure_start():
-            rows["before"] = updated_rows()
+            rows["before"] = server_counters()
             cpu.begin()
 
         def measure_end():
@@ -367,11 +371,20 @@ def main(argv=None) -> int:
     measured = writers.measured()
     replies = sum(r["parent"] is not None for r in measured)
     # Updates from the measurement's start to the end of the run, against the replies in that span.
-    rows_updated = updated_rows() - rows["before"]
+    after = server_counters()
+    rows_updated = after["updated"] - rows["before"]["updated"]
     report["measured s"] = round(elapsed, 1)
     report["accepted posts/s"] = round(len(measured) / elapsed, 1)
     report["accepted replies/s"] = round(replies / elapsed, 1)
     report["rows updated per reply"] = round(rows_updated / max(1, _replies_after(writers)), 1)
+    # The whole server's WAL (other databases' writes too), from the window's start to the end.
+    posts_after = max(1, sum(r["pk"] is not None and r["at"] >= writers.start_at for r in writers.sent))
+    report["WAL KB per post"] = round(
+        (after["wal_bytes"] - rows["before"]["wal_bytes"]) / 1024 / posts_after, 1
+    )
+    report["full-page images per post"] = round(
+        (after["wal_fpi"] - rows["before"]["wal_fpi"]) / posts_after, 1
+    )
     for name, seconds in cpu.used.items():
         report[f"{name} CPU ms per post"] = round(1000 * seconds / max(1, len(measured)), 2)
     for key, value in report.items():
