@@ -60,7 +60,10 @@ def _moderation_action(name: str):
     def action(modeladmin, request, queryset):
         count = 0
         for comment in queryset:
-            comment = service(comment, moderator=request.user)
+            try:
+                comment = service(comment, moderator=request.user)
+            except Comment.DoesNotExist:
+                continue  # deleted by another moderator since the list was shown
             modeladmin.log_change(request, comment, _with_reason(f"Comment {done}.", request))
             count += 1
         modeladmin.message_user(request, f"{_plural(count)} {done}.", messages.SUCCESS)
@@ -344,5 +347,4 @@ class CommentAdmin(MPTTModelAdmin):
 
     def delete_queryset(self, request, queryset):
         for comment in queryset.order_by("tree_id", "lft"):
-            if Comment.objects.filter(pk=comment.pk).exists():  # not gone with an ancestor
-                services.delete_comment(comment)
+            services.delete_comment(comment)  # 0 when already gone with an ancestor

@@ -8,6 +8,8 @@ from comments.models import Comment, Report
 from protection.forms import BotTrapMixin
 from protection.text import has_bidi_controls_or_controls, has_visible_text
 
+PARENT_CHECK_FIELDS = ("id", "article_id", "tree_id", "status")
+
 
 class CommentTextField(forms.CharField):
     """Line breaks count as one character, as the browser's counter counts them (forms send CRLF)."""
@@ -90,9 +92,11 @@ class CommentForm(BotTrapMixin, forms.Form):
             return None
         if not value.isdigit() or len(value) > 18:
             raise forms.ValidationError("The comment you are replying to cannot be found.")
-        parent = Comment.objects.filter(pk=int(value), article=self.article).first()
-        if parent is None:
-            raise forms.ValidationError("The comment you are replying to cannot be found.")
+        try:
+            # Only what the checks and the thread lock need; post_comment() reads the rest under the lock.
+            parent = Comment.objects.only(*PARENT_CHECK_FIELDS).get(pk=int(value), article=self.article)
+        except Comment.DoesNotExist:
+            raise forms.ValidationError("The comment you are replying to cannot be found.") from None
         if not parent.is_approved:
             raise forms.ValidationError("That comment is no longer open for replies.")
         return parent

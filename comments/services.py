@@ -26,6 +26,10 @@ from notifications.services import comment_saved
 THREAD_LOCK_NAMESPACE = 0x7EAD
 
 
+# What a reply needs of its parent, read under the thread's lock: the checks and the tree numbers.
+INSERT_FIELDS = ("id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level")
+
+
 class CommentRefused(ValidationError):
     """The comment cannot be stored; the message says why, for the reader."""
 
@@ -59,12 +63,14 @@ def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) 
 
 
 def _locked(comment: Comment) -> Comment:
-    """Lock the comment's thread and return the comment as committed now."""
+    """Lock the comment's thread and return the comment as committed now.
+
+    Raises Comment.DoesNotExist when the comment was deleted meanwhile.
+    """
     lock_thread(comment.tree_id)
-    fresh = Comment.objects.select_related("article").get(pk=comment.pk)
-    if fresh.tree_id != comment.tree_id:  # pragma: no cover - threads never change tree_id
-        raise RuntimeError(f"comment {comment.pk} changed thread while waiting for its lock")
-    return fresh
+    # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
+    # so it sees every change committed by the writer that held the lock before us.
+    return Comment.objects.get(pk=comment.pk)
 
 
 @transaction.atomic
@@ -100,22 +106,8 @@ def post_comment(
         verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
         if verdict.refused:
             raise CommentRefused(verdict.refused)
-    if parent is not None:
-        parent = _locked(parent)
-    if submission_token is not None:
-        existing = Comment.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing
-    if not article.is_accepting_comments:
-        raise CommentRefused("Comments are closed on this article.")
-    if parent is not None:
-        if parent.article_id != article.pk:
-            raise CommentRefused("You can only reply to a comment on this article.")
-        if not parent.is_approved:
-            raise CommentRefused("That comment is no longer open for replies.")
     comment = Comment(
         article=article,
-        parent=parent,
         user=user,
         author_name=author_name,
         author_email=author_email,
@@ -128,17 +120,59 @@ def post_comment(
     )
     try:
         with transaction.atomic():
-            comment.save()
+            _insert(comment, parent=parent)
     except IntegrityError:
-        # The same form sent twice at once: the other request stored it first.
-        if submission_token is None:
+        # The same form sent twice: the unique submission_token refused the second row
+        # (a concurrent twin waits on the index until the first commits, then lands here).
+        existing = _stored_with(submission_token)
+        if existing is None:
             raise
-        return Comment.objects.get(submission_token=submission_token)
+        return existing
+    except CommentRefused:
+        # A retry of a form that was stored before the thread changed still lands on its comment.
+        existing = _stored_with(submission_token)
+        if existing is None:
+            raise
+        return existing
     if parent is not None:
         _thread_changed(comment.tree_id)
     discussion_changed(article.pk, comments=int(comment.is_approved), threads=int(parent is None))
     comment_saved(comment)  # after commit: reply emails, or the moderators' digest
     return comment
+
+
+def _insert(comment: Comment, *, parent: Comment | None) -> None:
+    """Check the comment may be stored, then insert it: one thread lock, one UPDATE, one INSERT.
+
+    Runs inside the caller's transaction; a new thread takes its tree_id from the sequence and
+    needs no lock, a reply holds its thread's lock from the parent's check to the commit.
+    """
+    article = comment.article
+    if not article.is_accepting_comments:
+        raise CommentRefused("Comments are closed on this article.")
+    if parent is None:
+        comment.save()
+        return
+    lock_thread(parent.tree_id)
+    try:
+        parent = Comment.objects.only(*INSERT_FIELDS).get(pk=parent.pk)
+    except Comment.DoesNotExist:
+        raise CommentRefused("The comment you are replying to cannot be found.") from None
+    if parent.article_id != article.pk:
+        raise CommentRefused("You can only reply to a comment on this article.")
+    if not parent.is_approved:
+        raise CommentRefused("That comment is no longer open for replies.")
+    parent.article = article
+    # The parent's numbers were read under the lock: no need for mptt to read them again.
+    comment.insert_at(parent, position="last-child", refresh_target=False)
+    comment.save()
+
+
+def _stored_with(submission_token: uuid.UUID | None) -> Comment | None:
+    """The comment stored with this form's token, if any."""
+    if submission_token is None:
+        return None
+    return Comment.objects.select_related("article").filter(submission_token=submission_token).first()
 
 
 def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
@@ -184,8 +218,14 @@ def remove_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> C
 
 @transaction.atomic
 def delete_comment(comment: Comment) -> int:
-    """Delete the comment and all its replies for good; return how many rows went."""
-    comment = _locked(comment)
+    """Delete the comment and all its replies for good; return how many rows went.
+
+    A comment already gone (deleted with an ancestor, or by another moderator) counts 0.
+    """
+    try:
+        comment = _locked(comment)
+    except Comment.DoesNotExist:
+        return 0
     subtree = comment.get_descendants(include_self=True)
     approved = subtree.filter(status=Comment.Status.APPROVED).count()
     count = comment.get_descendant_count() + 1

