@@ -73,6 +73,15 @@ class Comment(MPTTModel):
                 name="comment_article_roots_idx",
             ),
             models.Index(fields=["status", "created_at"], name="comment_status_created_idx"),
+            # Issue 7, plans in bench/README.md: the page's root count and root page read this
+            # index only; the approved-comment count reads the (article, status) one.
+            models.Index(
+                fields=["article", "tree_id"],
+                include=["status", "lft", "rght"],
+                condition=models.Q(parent__isnull=True),
+                name="comment_roots_cover_idx",
+            ),
+            models.Index(fields=["article", "status"], name="comment_article_status_idx"),
         ]
 
     def __str__(self):

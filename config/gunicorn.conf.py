@@ -1,17 +1,57 @@
-"""gunicorn settings; every value can be overridden by the environment."""
+"""gunicorn settings; every value can be overridden by the environment.
+
+Worker class and count come from bench/gunicorn_workers.py (figures in bench/README.md):
+gthread workers, 2 per core with 4 threads each, served the article page and the posting
+path at least as fast as sync workers and keep answering while a request waits on the
+database, so a slow client or query does not take a whole process out of service.
+"""
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A worker silent for this long is killed and replaced (a stuck request, not a slow one:
+# the statement timeout ends slow queries well before this).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGHUP/SIGTERM, workers finish the requests in hand for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then (memory growth), staggered so they do not all restart at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-# Request duration in microseconds (%(D)s) on every access-log line.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Trust X-Forwarded-* only from the proxy in front (nginx on the same host or network).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# JSON access lines with duration_ms and the request id (config/gunicorn_logging.py);
+# GUNICORN_LOG_FORMAT=plain keeps gunicorn's own format with the duration in microseconds.
+if os.environ.get("GUNICORN_LOG_FORMAT", "json") == "json":
+    logger_class = "config.gunicorn_logging.JsonAccessLogger"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus %({x-request-id}o)s "%(a)s"'
+# Temporary files on tmpfs where there is one: heartbeats never wait on a slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+# prometheus_client multiprocess mode: each worker writes its samples under this directory and
+# /metrics adds them up. A fresh directory per server start, so old counters never leak in.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="threadline-metrics-")
+_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server):
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for name in os.listdir(_metrics_dir):
+        path = os.path.join(_metrics_dir, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
