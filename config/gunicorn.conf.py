@@ -11,19 +11,25 @@ import os
 import shutil
 import tempfile
 
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+threads = _env_int("GUNICORN_THREADS", 4)
 # A worker silent for this long is killed and replaced (a stuck request, not a slow one:
 # the statement timeout ends slow queries well before this).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
 # On SIGHUP/SIGTERM, workers finish the requests in hand for up to this long.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then (memory growth), staggered so they do not all restart at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host or network).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None

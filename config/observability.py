@@ -17,6 +17,8 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -54,12 +56,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request.id = request_id_from(request)
-        token = current_request_id.set(request.id)
+        # Kept until request_finished: Django logs 4xx/5xx responses after the middleware returns.
+        current_request_id.set(request.id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request_id.reset(token)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.id
         self._observe(request, response, time.perf_counter() - started)
         return response
@@ -73,6 +73,11 @@ class RequestIdMiddleware:
         LATENCY.labels(request.method, view).observe(seconds)
         if view == "comments:add" and response.status_code == 302:
             COMMENTS_POSTED.inc()
+
+
+@receiver(request_finished, dispatch_uid="threadline-forget-request-id")
+def _forget_request_id(**kwargs) -> None:
+    current_request_id.set("-")
 
 
 class RequestIdFilter(logging.Filter):

@@ -208,6 +208,9 @@ elif TESTING:
 DATABASE_ROUTERS = ["config.routers.ReadReplicaRouter"]
 
 MIDDLEWARE.insert(0, "config.observability.RequestIdMiddleware")
+MIDDLEWARE.insert(1, "config.proxy.ForwardedForMiddleware")
+# How many reverse proxies in front append to X-Forwarded-For (compose: nginx = 1; none = 0).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MIDDLEWARE.insert(
     MIDDLEWARE.index("config.middleware.DatabaseUnavailableMiddleware") + 1,
     "config.routers.ReplicaPinMiddleware",

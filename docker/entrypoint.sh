@@ -7,7 +7,11 @@ if [ -z "$SECRET_KEY" ]; then
   SECRET_KEY=$(cat /app/var/secret_key)
   export SECRET_KEY
 fi
-python manage.py migrate --noinput
+# With several web hosts, run migrations once per release (RUN_MIGRATIONS=1 on one of them, or
+# `docker compose run --rm web python manage.py migrate`) and set RUN_MIGRATIONS=0 elsewhere.
+if [ "${RUN_MIGRATIONS:-1}" = "1" ]; then
+  python manage.py migrate --noinput
+fi
 if [ "${LOAD_DEMO:-0}" = "1" ]; then
   python manage.py loaddemo
   python manage.py ensure_demo_admin
