@@ -9,7 +9,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run test setup db db-stop chromium lint bench screenshots clean
+.PHONY: run test setup db db-stop chromium lint bench screenshots clean wrk bench-workers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,13 @@ lint: $(STAMP)
 clean:
 	-$(BIN)/python -m config.embedded_db stop
 	rm -rf $(VENV) var staticfiles
+
+# Issue 7: gunicorn worker classes compared with wrk (bounded: a few minutes; see bench/README.md).
+wrk:
+	@command -v wrk >/dev/null || (echo "Installing Debian's wrk for the benchmarks…" && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+BENCH_SLUG ?= harbour-district-goes-car-free
+BENCH_POST_SLUG ?= a-beginners-guide-to-community-gardens
+bench-workers: setup wrk
+	$(BIN)/python bench/gunicorn_workers.py --slug $(BENCH_SLUG) --post-slug $(BENCH_POST_SLUG) $(BENCH_ARGS)

@@ -128,7 +128,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (bounded: max 30)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="run the configurations forwards, then backwards, ... (load drift)",
+    )
     args = parser.parse_args()
+    # A stopped bench stops its gunicorn too (the finally below runs on SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     seconds = min(args.seconds, 30)
     wrk = ensure_wrk()
     db_url = database_url()
@@ -146,7 +154,12 @@ def main() -> int:
         print(f"wrk -t2 -c{args.connections} -d{seconds}s; cores: {os.cpu_count()}; load before: {load()}\n")
         print("| workers | path | req/s | p50 | p99 | non-2xx/3xx | load (1/5/15 min) after |")
         print("|---|---|---:|---:|---:|---:|---|")
-        for worker_class, workers, threads in CONFIGS:
+        order = [
+            config
+            for n in range(max(1, min(args.rounds, 4)))
+            for config in CONFIGS[:: 1 if n % 2 == 0 else -1]
+        ]
+        for worker_class, workers, threads in order:
             run_env = {
                 **env,
                 "GUNICORN_WORKER_CLASS": worker_class,
