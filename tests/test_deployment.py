@@ -105,3 +105,4 @@ def test_dockerfile_builds_a_slim_non_root_image_without_compilers():
     assert 'CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]' in final
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
     assert entrypoint.index("migrate --noinput") < entrypoint.index('exec "$@"')
+    assert subprocess.run(["sh", "-n", str(ROOT / "docker" / "entrypoint.sh")]).returncode == 0
