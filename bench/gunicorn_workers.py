@@ -5,8 +5,9 @@
 For each configuration (sync and gthread, a few counts) it starts gunicorn with
 config/gunicorn.conf.py in production mode on 127.0.0.1:8700, loads it with wrk for a
 bounded time (GET the article page, then POST a guest comment to --post-slug), stops it
-and prints one Markdown table row per run, plus the load average around it (the machine
-is shared, so the figures are only comparable within one run of this script).
+and prints one Markdown table row per run: throughput and latency from wrk, the CPU time
+gunicorn's processes spent per request (less sensitive than throughput to other jobs on a
+shared machine), and the load average (compare rows of one run only).
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL; installs Debian's wrk when it is
 missing. Posting writes real comments into --post-slug's discussion.
@@ -114,6 +115,19 @@ def _latency(output: str, percentile: str) -> str:
     return match.group(1) if match else "?"
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of one process group."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -152,8 +166,8 @@ def main() -> int:
         Path(post_script).write_text(POST_SCRIPT.format(token=secrets.token_hex(16)))
         base = f"http://127.0.0.1:{args.port}"
         print(f"wrk -t2 -c{args.connections} -d{seconds}s; cores: {os.cpu_count()}; load before: {load()}\n")
-        print("| workers | path | req/s | p50 | p99 | non-2xx/3xx | load (1/5/15 min) after |")
-        print("|---|---|---:|---:|---:|---:|---|")
+        print("| workers | path | req/s | p50 | p99 | CPU ms/req | non-2xx/3xx | load after |")
+        print("|---|---|---:|---:|---:|---:|---:|---|")
         order = [
             config
             for n in range(max(1, min(args.rounds, 4)))
@@ -188,10 +202,14 @@ def main() -> int:
                     # Let requests queued by the warm-up drain before the measured run starts.
                     wait_until_up(f"{base}/healthz", server)
                     time.sleep(1)
+                    cpu_before = group_cpu_seconds(server.pid)
                     result = run_wrk(wrk, url, seconds=seconds, connections=args.connections, script=script)
+                    cpu = group_cpu_seconds(server.pid) - cpu_before
+                    requests = result["rps"] * seconds
+                    cpu_ms = f"{cpu * 1000 / requests:.1f}" if requests else "-"
                     print(
                         f"| {label} | {path} | {result['rps']:.1f} | {result['p50']} | {result['p99']} "
-                        f"| {result['bad']} | {load()} |",
+                        f"| {cpu_ms} | {result['bad']} | {load()} |",
                         flush=True,
                     )
             finally:

@@ -1,12 +1,37 @@
-"""gunicorn's access log as one JSON object a line, with the request's duration and id."""
+"""gunicorn's logs as JSON lines: the access log with the request's duration and id, and the
+error log (worker boots, timeouts, signals) in the same shape as the application's lines."""
 
 import json
+import logging
+import time
 import traceback
 
 from gunicorn.glogging import Logger
 
 
+class _JsonErrorFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": "-",
+            "pid": record.process,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 class JsonAccessLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(_JsonErrorFormatter())
+
     def access(self, resp, req, environ, request_time):
         if not self.cfg.accesslog:
             return

@@ -186,8 +186,9 @@ if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "threadline")
 
 # Persistent connections (CONN_MAX_AGE above, health-checked) rather than Django's psycopg pool:
-# a sync worker serves one request at a time, so one kept-open connection per worker is all a
-# pool would give it; across processes and hosts, pgbouncer does the pooling (README).
+# one kept-open connection per worker thread (16 a host with the gunicorn defaults) needs no new
+# dependency and no tuning; a pool could only share connections inside one process, while
+# pgbouncer shares them across processes and hosts when their number grows (README).
 
 # Read replica: with DATABASE_REPLICA_URL set, reads go to the "replica" alias and writes (and
 # every read inside a write transaction, and the requests of a client that has just written)
