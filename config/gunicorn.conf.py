@@ -41,6 +41,12 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 if os.environ.get("GUNICORN_LOG_FORMAT", "json") == "json":
     logger_class = "config.gunicorn_logging.JsonAccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus %({x-request-id}o)s "%(a)s"'
+# gunicorn >= 25.1 opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):
+# several instances on one host would fight over it. Reloads go through signals (HUP) instead;
+# GUNICORN_CONTROL_SOCKET=/path turns it on for this instance.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 # Temporary files on tmpfs where there is one: heartbeats never wait on a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 

@@ -37,7 +37,8 @@ class JsonAccessLogger(Logger):
             return
         atoms = self.atoms(resp, req, environ, request_time)
         entry = {
-            "time": atoms["t"].strip("[]"),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+            "level": "INFO",
             "logger": "gunicorn.access",
             "remote": atoms["h"],
             "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", ""),
