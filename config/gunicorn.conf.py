@@ -54,6 +54,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm
 # /metrics adds them up. A fresh directory per server start, so old counters never leak in.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="threadline-metrics-")
+    os.environ["THREADLINE_METRICS_DIR_IS_TEMPORARY"] = "1"  # survives a HUP reload of this file
 _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
@@ -68,3 +69,8 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("THREADLINE_METRICS_DIR_IS_TEMPORARY"):
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

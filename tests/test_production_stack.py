@@ -7,7 +7,10 @@ The gunicorn processes read the test database, so these tests commit their data
 
 import importlib.util
 import json
+import os
 import re
+import signal
+import time
 import uuid
 
 import pytest
@@ -167,3 +170,22 @@ def test_rate_limits_are_shared_between_instances():
     if importlib.util.find_spec("comments.ratelimit") is None:
         pytest.skip("no rate limiter on this branch (issue 6 adds it): shared cache state is proved above")
     pytest.skip("comments.ratelimit exists now: post past its limit through both instances here")
+
+
+def test_hup_replaces_the_workers_gracefully_while_requests_keep_being_answered(production_web):
+    def worker_pids() -> set[str]:
+        lines = [json.loads(line) for line in production_web.log_lines()]
+        return {str(line["pid"]) for line in lines if line.get("message", "").startswith("Booting worker")}
+
+    before = worker_pids()
+
+    os.kill(production_web.process.pid, signal.SIGHUP)
+    statuses = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not worker_pids() - before:
+        statuses.append(production_web.get("/healthz").status)
+
+    assert worker_pids() - before, "no new worker booted after HUP"
+    assert production_web.process.poll() is None  # the master stays
+    assert set(statuses) <= {200}
+    assert production_web.get("/healthz").status == 200
