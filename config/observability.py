@@ -17,6 +17,7 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
@@ -68,7 +69,10 @@ class RequestIdMiddleware:
     def _observe(request, response, seconds: float) -> None:
         match = getattr(request, "resolver_match", None)
         # The route's name, never the raw path: one time series per view, whatever the URL.
-        view = match.view_name if match else ("static" if response.status_code < 400 else "unmatched")
+        if match:
+            view = match.view_name
+        else:  # answered before URL resolution: WhiteNoise, a redirect, a 404
+            view = "static" if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") else "unmatched"
         REQUESTS.labels(request.method, view, str(response.status_code)).inc()
         LATENCY.labels(request.method, view).observe(seconds)
         if view == "comments:add" and response.status_code == 302:
