@@ -3,6 +3,8 @@
 Ports come from issue 7's range (8700-8899); every process is stopped by its own pid.
 """
 
+import contextlib
+import ctypes
 import os
 import secrets
 import signal
@@ -76,6 +78,12 @@ def request(url: str, *, data: bytes | None = None, headers: dict | None = None)
         return Response(error.code, dict(error.headers), error.read().decode(errors="replace"))
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when the test process dies, so no server outlives a killed run."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Server:
     """A background process answering HTTP on 127.0.0.1:port."""
 
@@ -85,7 +93,13 @@ class Server:
         self.log = log
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         self._wait(health)
 
