@@ -14,6 +14,7 @@ missing. Posting writes real comments into --post-slug's discussion.
 """
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -213,8 +214,10 @@ def main() -> int:
                         flush=True,
                     )
             finally:
-                os.killpg(server.pid, signal.SIGTERM)
+                server.terminate()  # the master stops its workers gracefully
                 server.wait(timeout=40)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(server.pid, signal.SIGKILL)  # stragglers of this run's process group
     return 0
 
 

@@ -129,12 +129,15 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)  # quick shutdown, our own process group only
+            # The master stops its own workers (quick shutdown) and runs its exit hooks.
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.kill()
                 self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # a straggler of our own process group, if any
 
 
 def gunicorn(port: int, env: dict, log: Path) -> Server:
