@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 SCREENSHOT_PORT ?= 8599
 export DEBUG ?= 1
 
-.PHONY: run test setup db db-stop chromium lint bench screenshots clean
+.PHONY: run test setup db db-stop chromium lint bench screenshots clean wrk bench-workers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,7 +70,17 @@ clean:
 	-$(BIN)/python -m config.embedded_db stop
 	rm -rf $(VENV) var staticfiles
 
-bench: setup
-	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null)
+# Issue 7: gunicorn worker classes compared with wrk (bounded: a few minutes; see bench/README.md).
+wrk:
+	@command -v wrk >/dev/null || (echo "Installing Debian's wrk for the benchmarks…" && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+BENCH_SLUG ?= harbour-district-goes-car-free
+BENCH_POST_SLUG ?= a-beginners-guide-to-community-gardens
+bench-workers: setup wrk
+	$(BIN)/python bench/gunicorn_workers.py --slug $(BENCH_SLUG) --post-slug $(BENCH_POST_SLUG) $(BENCH_ARGS)
+
+# Issue 9: discussion pages at every size (bench/pages.py; a few minutes).
+bench: setup wrk
 	SECRET_KEY=bench DEBUG= DATABASE_URL= $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)

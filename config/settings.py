@@ -272,3 +272,53 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 CSRF_COOKIE_HTTPONLY = True  # no script reads the cookie: forms carry the token
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# --- Issue 7: production deployment (observability, read replica, metrics, static files) ---
+# Static files: whitenoise serves the hashed names that collectstatic writes (with .gz and .br
+# copies) as "public, max-age=315360000, immutable"; STATIC_ROOT may move (tests set it).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", STATIC_ROOT))
+if REDIS_URL:
+    # Several deployments (or test runs) can share one Redis without reading each other's keys.
+    CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "threadline")
+
+# Persistent connections (CONN_MAX_AGE above, health-checked) rather than Django's psycopg pool:
+# one kept-open connection per worker thread (16 a host with the gunicorn defaults) needs no new
+# dependency and no tuning; a pool could only share connections inside one process, while
+# pgbouncer shares them across processes and hosts when their number grows (README).
+
+# Read replica: with DATABASE_REPLICA_URL set, reads go to the "replica" alias and writes (and
+# every read inside a write transaction, and the requests of a client that has just written)
+# go to "default". READ_REPLICA_ALIAS switches the router on.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL")
+READ_REPLICA_ALIAS = None
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    READ_REPLICA_ALIAS = "replica"
+elif TESTING:
+    # Tests prove the router against a second connection to the test database (TEST MIRROR);
+    # they switch it on with override_settings(READ_REPLICA_ALIAS="replica").
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.routers.ReadReplicaRouter"]
+
+MIDDLEWARE.insert(0, "config.observability.RequestIdMiddleware")
+# The client's address behind proxies: protection.middleware.ClientAddressMiddleware and
+# TRUSTED_PROXY_COUNT (issue 6 block above; compose: nginx in front = 1).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.DatabaseUnavailableMiddleware") + 1,
+    "config.routers.ReplicaPinMiddleware",
+)
+
+# /metrics: Prometheus text format; with METRICS_TOKEN set it needs "Authorization: Bearer <token>",
+# without it only loopback clients (no proxy in between) may read it.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_QUEUE_CACHE_SECONDS = int(os.environ.get("METRICS_QUEUE_CACHE_SECONDS", "15"))
+
+# Structured logs: one JSON object per line, each with the request id of the request it belongs to.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+LOGGING["filters"] = {"request_id": {"()": "config.observability.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {"()": "config.observability.JsonFormatter"}
+LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])

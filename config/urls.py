@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config.views import healthz
+from config.views import healthz, metrics, readyz
 from protection.views import LoginView, admin_login
 
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}login/", admin_login),  # attempt limits before admin.site's own
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -1,6 +1,18 @@
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
+import hmac
+import ipaddress
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection, connections
+from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from config.metrics import prometheus_text
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -12,3 +24,55 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+def readyz(request):
+    """200 when the database and the cache both answer, 503 (naming what failed) otherwise."""
+    failed = []
+    for name, check in (("database", _database_answers), ("cache", _cache_answers)):
+        try:
+            check()
+        except Exception as error:  # any failure means "do not send traffic here"
+            logger.warning("Readiness check failed: %s: %s", name, error)
+            failed.append(name)
+    if failed:
+        return HttpResponse(f"unavailable: {', '.join(failed)}\n", status=503, content_type="text/plain")
+    return HttpResponse("ready\n", content_type="text/plain")
+
+
+def _database_answers() -> None:
+    for alias in connections:
+        if alias == "default" or alias == settings.READ_REPLICA_ALIAS:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+
+
+def _cache_answers() -> None:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("the cache did not return what was just stored")
+    cache.delete(key)
+
+
+@never_cache
+def metrics(request):
+    """Prometheus text format; a bearer token (METRICS_TOKEN) or a loopback client is required."""
+    if settings.METRICS_TOKEN:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()):
+            return HttpResponse("forbidden\n", status=403, content_type="text/plain")
+    elif not _is_direct_loopback(request):
+        raise Http404
+    return HttpResponse(prometheus_text(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _is_direct_loopback(request) -> bool:
+    # Behind a proxy REMOTE_ADDR may be loopback for everyone: a forwarded request is not local.
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_REAL_IP" in request.META:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False

@@ -8,6 +8,8 @@ if [ -z "$SECRET_KEY" ]; then
   export SECRET_KEY
 fi
 # The worker service sets RUN_MIGRATIONS=0: only web migrates, so two never race.
+# With several web hosts, run migrations once per release (RUN_MIGRATIONS=1 on one of them, or
+# `docker compose run --rm web python manage.py migrate`) and set RUN_MIGRATIONS=0 elsewhere.
 if [ "${RUN_MIGRATIONS:-1}" = "1" ]; then
   python manage.py migrate --noinput
 fi

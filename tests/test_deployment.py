@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -55,3 +56,53 @@ def test_check_deploy_is_clean_under_production_settings(extra):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def compose_config() -> dict:
+    result = subprocess.run(
+        [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SECRET_KEY": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_puts_nginx_in_front_with_its_config_mounted_and_web_internal():
+    config = compose_config()
+    services = config["services"]
+
+    assert set(services) >= {"db", "redis", "web", "nginx"}
+    assert all(service.get("healthcheck", {}).get("test") for service in services.values())
+    nginx, web = services["nginx"], services["web"]
+    assert nginx["image"].startswith("nginx:")
+    assert [(p["target"], p["published"]) for p in nginx["ports"]] == [(8000, "8000")]
+    assert "ports" not in web and web["expose"] == ["8000"]
+    mounts = {v["target"]: v for v in nginx["volumes"]}
+    conf = mounts["/etc/nginx/conf.d/default.conf"]
+    assert (
+        conf["type"] == "bind" and conf["source"] == str(ROOT / "docker" / "nginx.conf") and conf["read_only"]
+    )
+    assert mounts["/var/cache/nginx"]["source"] == "nginxcache"
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert web["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert {"pgdata", "webvar", "nginxcache"} <= set(config["volumes"])
+
+
+def test_dockerfile_builds_a_slim_non_root_image_without_compilers():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    final = dockerfile[dockerfile.rindex("\nFROM ") :]
+
+    assert stages and all(image.startswith("python:") and image.endswith("-slim") for image in stages)
+    assert not re.search(r"gcc|build-essential|g\+\+|clang|-dev\b", final)
+    assert re.search(r"^USER (?!root)\w+", final, re.M)
+    assert "collectstatic --noinput" in final
+    assert 'CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]' in final
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
+    assert entrypoint.index("migrate --noinput") < entrypoint.index('exec "$@"')
+    assert subprocess.run(["sh", "-n", str(ROOT / "docker" / "entrypoint.sh")]).returncode == 0
