@@ -178,14 +178,22 @@ class Writer(threading.Thread):
         self.statuses: list[int] = []
 
     def run(self):
+        import uuid
+
+        run = uuid.uuid4().hex[:8]  # bodies differ from every earlier run's (duplicate check)
         index = 0
         while not self.stopped.is_set():
             started = time.perf_counter()
             parent = self.parent_pks[index % len(self.parent_pks)]
-            page = self.client.get(f"/comments/{parent}/reply/")
+            try:
+                page = self.client.get(f"/comments/{parent}/reply/")
+            except OSError:
+                self.statuses.append(0)
+                index += 1
+                continue
             csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
             token = re.search(r'name="token" value="([^"]+)"', page).group(1)
-            data = {"csrfmiddlewaretoken": csrf, "body": f"Live reply {index}", "name": "Writer",
+            data = {"csrfmiddlewaretoken": csrf, "body": f"Live reply {run}-{index}", "name": "Writer",
                     "email": "writer@example.org", "parent": parent, "token": token}  # fmt: skip
             request = urllib.request.Request(
                 f"{self.client.base}/comments/post/{self.slug}/",
@@ -194,10 +202,12 @@ class Writer(threading.Thread):
             )
             post_started = time.perf_counter()
             try:
-                with self.client.opener.open(request, timeout=10) as response:
+                with self.client.opener.open(request, timeout=30) as response:
                     self.statuses.append(response.status)
             except urllib.error.HTTPError as error:
                 self.statuses.append(error.code)
+            except OSError:  # a time-out: counted as a failed post, the run goes on
+                self.statuses.append(0)
             self.timings.append((time.perf_counter() - post_started) * 1000)
             index += 1
             self.stopped.wait(max(0.0, self.interval - (time.perf_counter() - started)))

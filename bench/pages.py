@@ -21,6 +21,7 @@ from common import Gunicorn, Writer, bench_database_url, manage, production_env,
 
 def prepare(env: dict, sizes: list[int]) -> dict[int, dict]:
     manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")  # production settings serve hashed names
     script = f"""
 import json
 from django.utils import timezone

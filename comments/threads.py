@@ -26,7 +26,8 @@ from comments.models import Comment
 from comments.render import render_items, url_pattern
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
+STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {
@@ -206,7 +207,10 @@ def structured_comments(items: list[ThreadItem]) -> list[dict]:
             "@id": thread_url.format(pk=comment.pk),
             "author": {"@type": "Person", "name": comment.author_name},
             "dateCreated": comment.created_at.isoformat(),
-            "text": comment.body,
+            # An excerpt: search engines want the gist, and the whole text is already on the page.
+            "text": comment.body
+            if len(comment.body) <= STRUCTURED_TEXT_CHARS
+            else comment.body[: STRUCTURED_TEXT_CHARS - 1] + "…",
         }
         if comment.parent_id:
             entry["parentItem"] = {"@id": thread_url.format(pk=comment.parent_id)}

@@ -185,3 +185,14 @@ def test_saving_a_stale_article_keeps_the_discussion_counters(client):
     article.refresh_from_db()
     assert (article.title, article.comment_count, article.thread_count) == ("Edited title", 1, 1)
     assert "1 comment<" in client.get(article.get_absolute_url()).text
+
+
+def test_json_ld_carries_an_excerpt_of_long_comments(client, article):
+    import json
+
+    CommentFactory(article=article, body="word " * 200)
+
+    page = client.get(article.get_absolute_url()).text
+
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert len(data["comment"][0]["text"]) == 300 and data["comment"][0]["text"].endswith("…")
