@@ -23,7 +23,6 @@ import argparse
 import http.client
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psutil
+from common import production_env  # bench/common.py: the benches share one environment
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,22 +74,12 @@ def bench_database_url(explicit: str | None) -> str:
 
 def server_env(database_url: str) -> dict:
     """Production settings (DEBUG off, hashed static files) minus TLS: plain HTTP on 127.0.0.1."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TESTING", "DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        DATABASE_URL=database_url,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
+    return production_env(
+        database_url,
         SECURE_HSTS_SECONDS="0",
         TRUST_PROXY_HEADERS="0",
-        LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="config.settings",
-        # One load generator on one address posting as fast as it can: no abuse limits.
-        RATE_LIMITS_ENABLED="0",
-        COMMENT_MIN_FILL_SECONDS="0",
     )
-    return env
 
 
 def manage(env: dict, *args: str) -> None:

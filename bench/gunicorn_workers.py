@@ -26,6 +26,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
+
+import common  # bench/common.py: the benches share one environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -39,7 +42,20 @@ POST_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "csrftoken={token}"
-wrk.body = "csrfmiddlewaretoken={token}&name=Bench&email=bench%40example.org&parent=&body=Benchmark+comment."
+counter = 0
+-- A new author and text every time (a run id, then a random number per wrk thread and a
+-- counter): the same author and text again would be refused as a duplicate (409).
+init = function(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  prefix = "{run}-" .. math.random(1000000000)
+end
+request = function()
+  counter = counter + 1
+  local id = prefix .. "-" .. counter
+  local body = "csrfmiddlewaretoken={token}&name=Bench&email=bench" .. id ..
+    "%40example.org&parent=&body=Benchmark+comment+" .. id
+  return wrk.format(nil, nil, nil, body)
+end
 """
 
 
@@ -66,18 +82,9 @@ def database_url() -> str:
 
 
 def production_env(db_url: str, static_root: str, port: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TESTING"}}
-    env.update(
-        DATABASE_URL=db_url,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        ALLOWED_HOSTS="127.0.0.1",
-        STATIC_ROOT=static_root,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        LOG_LEVEL="WARNING",
+    return common.production_env(
+        db_url, ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=static_root, GUNICORN_BIND=f"127.0.0.1:{port}"
     )
-    return env
 
 
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -164,7 +171,7 @@ def main() -> int:
             [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
         )
         post_script = os.path.join(tmp, "post.lua")
-        Path(post_script).write_text(POST_SCRIPT.format(token=secrets.token_hex(16)))
+        token = secrets.token_hex(16)
         base = f"http://127.0.0.1:{args.port}"
         print(f"wrk -t2 -c{args.connections} -d{seconds}s; cores: {os.cpu_count()}; load before: {load()}\n")
         print("| workers | path | req/s | p50 | p99 | CPU ms/req | non-2xx/3xx | load after |")
@@ -191,6 +198,14 @@ def main() -> int:
             )
             try:
                 wait_until_up(f"{base}/healthz", server)
+                # The comment form's signed time stamp (a bot trap): taken from the real form page.
+                page = urllib.request.urlopen(f"{base}/articles/{post_slug}/", timeout=30).read().decode()
+                stamp = re.search(r'name="form_stamp" value="([^"]+)"', page).group(1)
+                Path(post_script).write_text(
+                    POST_SCRIPT.format(token=token, run=secrets.token_hex(4)).replace(
+                        "&parent=", f"&form_stamp={quote(stamp)}&parent="
+                    )
+                )
                 label = f"{worker_class} {workers}" + (
                     f"×{threads} threads" if worker_class == "gthread" else ""
                 )
