@@ -18,6 +18,7 @@ from articles.structured_data import article_structured_data
 from comments.forms import CommentForm
 from comments.readers import reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
+from protection.forms import STAMP, new_stamp
 
 
 @require_safe
@@ -72,8 +73,8 @@ def _anonymous_validators(request, article) -> dict | None:
 
 def _shared_article_page(request, article) -> HttpResponse:
     """The page as every reader without a session sees it, cached whole under the article's
-    versions; only the CSRF token and the form's idempotency token differ per request,
-    so they are rendered as random placeholders and filled in here."""
+    versions. What must differ per request (the CSRF token, the form's idempotency token and
+    its signed "shown at" stamp) is rendered as random placeholders and filled in here."""
     sort = normalise_sort(request.GET.get("sort"))
     page = str(request.GET.get("page", "1"))[:12]
     key = (
@@ -82,15 +83,18 @@ def _shared_article_page(request, article) -> HttpResponse:
     )
     cached = cache.get(key)
     if cached is None:
-        csrf_placeholder, token_placeholder = secrets.token_hex(16), secrets.token_hex(16)
+        placeholders = {name: secrets.token_hex(16) for name in ("csrf", "token", "stamp")}
         form = None
         if article.is_accepting_comments:
-            form = CommentForm(article=article, initial={"token": token_placeholder})
-        body = render_article(request, article, form=form, csrf_token=csrf_placeholder).content.decode()
-        cached = (csrf_placeholder, token_placeholder, body)
+            initial = {"token": placeholders["token"], STAMP: placeholders["stamp"]}
+            form = CommentForm(article=article, initial=initial)
+        body = render_article(request, article, form=form, csrf_token=placeholders["csrf"]).content.decode()
+        cached = (placeholders, body)
         cache.set(key, cached, THREAD_CACHE_SECONDS)
-    csrf_placeholder, token_placeholder, body = cached
-    body = body.replace(csrf_placeholder, get_token(request)).replace(token_placeholder, str(uuid.uuid4()))
+    placeholders, body = cached
+    fresh = {"csrf": get_token(request), "token": str(uuid.uuid4()), "stamp": new_stamp()}
+    for name, placeholder in placeholders.items():
+        body = body.replace(placeholder, fresh[name])
     response = HttpResponse(body)
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -38,7 +38,7 @@ class BotTrapMixin:
         )
         self.fields[STAMP] = forms.CharField(required=False, widget=forms.HiddenInput)
         if not self.is_bound:
-            self.initial[STAMP] = new_stamp()
+            self.initial.setdefault(STAMP, new_stamp())  # a cached page passes its placeholder
 
     @property
     def honeypot(self):

@@ -196,3 +196,24 @@ def test_json_ld_carries_an_excerpt_of_long_comments(client, article):
 
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert len(data["comment"][0]["text"]) == 300 and data["comment"][0]["text"].endswith("…")
+
+
+def test_shared_page_gives_every_request_a_fresh_form_stamp(busy_article):
+    import time
+
+    from django.core import signing
+    from django.test import Client
+
+    from protection.forms import STAMP_SALT
+
+    url = busy_article.get_absolute_url()
+    client = Client()
+    client.get(url)  # the cookie-setting first visit
+    stamps = []
+    for _ in range(2):
+        page = client.get(url).text
+        stamps.append(re.search(r'name="form_stamp" value="([^"]+)"', page).group(1))
+
+    shown_at = [float(signing.loads(stamp, salt=STAMP_SALT)) for stamp in stamps]
+    assert stamps[0] != stamps[1]
+    assert all(abs(time.time() - moment) < 60 for moment in shown_at)  # not the cached render's time
