@@ -1,5 +1,6 @@
 """Read a discussion page the way the page contract describes it."""
 
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 
@@ -42,3 +43,20 @@ def indented(html: str) -> str:
         depth[pk] = depth[enclosing] + 1 if enclosing in depth else 0
         lines.append("  " * depth[pk] + str(pk))
     return "\n".join(lines)
+
+
+@contextmanager
+def database_unreachable():
+    """The default connection points at a port where nothing listens (a real connection attempt,
+    no mock), and is restored afterwards."""
+    from django.db import connection
+
+    original = connection.settings_dict.copy()
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)

@@ -3,7 +3,8 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
+
+from tests.helpers import database_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +17,8 @@ def test_healthz_is_200_when_the_database_answers(client):
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(client, settings):
-    # A real connection to a port where nothing listens (no mock of the database).
-    original = connection.settings_dict.copy()
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
-    try:
+    with database_unreachable():
         response = client.get("/healthz")
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(original)
 
     assert response.status_code == 503
 

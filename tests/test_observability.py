@@ -7,12 +7,12 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from comments.models import Comment
 from config.metrics import PENDING_QUEUE_CACHE_KEY
 from config.observability import JsonFormatter, RequestIdFilter
 from tests.factories import CommentFactory
+from tests.helpers import database_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -89,15 +89,8 @@ def test_readyz_is_503_naming_the_cache_when_redis_does_not_answer(client, setti
 
 
 def test_readyz_is_503_naming_the_database_when_it_does_not_answer(client):
-    original = connection.settings_dict.copy()
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
-    try:
+    with database_unreachable():
         response = client.get("/readyz")
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(original)
 
     assert response.status_code == 503
     assert response.text == "unavailable: database\n"
