@@ -1,7 +1,8 @@
 """Reply notifications, the moderators' digest and the outbox that delivers them.
 
-Nothing here sends mail inside a request. The request path only writes rows and, after
-its transaction commits, enqueues a job (django-tasks, stored in PostgreSQL). The worker
+Nothing here sends mail inside a request. The request path only writes rows and enqueues a
+job (django-tasks, stored in PostgreSQL): a comment's job in the comment's own transaction,
+so the two commit together or not at all. The worker
 builds the emails into the OutboundEmail outbox and delivers each one; a failed delivery
 stays in the outbox and is retried with exponential backoff. The retry job is enqueued in
 the same transaction that records the failed attempt, so the two cannot part.
@@ -54,8 +55,14 @@ def enqueue_after_commit(task, *args) -> None:
 
 
 def comment_saved(comment: Comment) -> None:
-    """After commit, have the worker notify about this comment (replies, or the moderators' digest)."""
-    enqueue_after_commit(tasks.handle_comment, comment.pk)
+    """Have the worker notify about this comment (replies, or the moderators' digest).
+
+    The job is a row in PostgreSQL, inserted in the caller's transaction: it commits with the
+    comment (one commit, no job for a comment rolled back, no comment without its job), and the
+    worker cannot see it before the comment is there.
+    """
+    assert transaction.get_connection().in_atomic_block, "comment_saved() belongs in the comment's transaction"
+    tasks.handle_comment.enqueue(comment.pk)
 
 
 @transaction.atomic

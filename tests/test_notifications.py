@@ -50,7 +50,8 @@ def test_guest_who_ticks_the_box_gets_a_signed_confirmation_link_after_commit(
         response = post(client, article, body="Hi", name="Ann", email="Ann@Example.org", notify_replies="on")
 
     assert response.status_code == 302
-    assert len(callbacks) == 2  # one job for the comment, one for the confirmation email
+    # The confirmation email's job after commit; the comment's own job is in its transaction.
+    assert len(callbacks) == 1
     assert mailoutbox == []  # nothing is sent in the request
     run_tasks()
     subscription = ReplySubscription.objects.get()
@@ -463,3 +464,34 @@ def test_a_failing_notification_job_is_retried_later_and_nothing_is_lost(
     run_tasks()
     [message] = mailoutbox
     assert "Will arrive" in message.body
+
+
+def test_a_comment_and_its_notification_job_commit_together(article):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from comments.services import post_comment
+
+    comment = post_comment(article=article, body="Kept", author_name="Ann")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        post_comment(article=article, body="Rolled back", author_name="Ann")
+        raise RuntimeError("the request failed after posting")
+
+    [job] = DBTaskResult.objects.all()
+    assert job.args_kwargs["args"] == [comment.pk]
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Kept"]
+
+
+def test_a_comment_whose_job_cannot_be_queued_is_not_stored(client, article, monkeypatch):
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    def queue_down(*args):
+        raise RuntimeError("queue table unavailable")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", queue_down)
+
+    with pytest.raises(RuntimeError):
+        post(client, article, body="Never half-written", name="Ann", email="ann@example.org")
+
+    assert not Comment.objects.exists() and not DBTaskResult.objects.exists()
