@@ -146,4 +146,10 @@ class Comment(MPTTModel):
 
 
 # The moderation models live in their own module; importing them here registers them with the app.
-from comments.moderation_models import Ban, ModerationRules, ModerationTerm, Report  # noqa: E402, F401
+from comments.moderation_models import (  # noqa: E402, F401
+    Ban,
+    ModerationRules,
+    ModerationTerm,
+    ModerationVersion,
+    Report,
+)

@@ -12,14 +12,17 @@ it first; approved otherwise. Matching is on normalised text, whole words only:
 so "Scunthorpe" never matches "cunt", and "іdіоt" (Cyrillic і, о) matches "idiot".
 """
 
+import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.utils import timezone
 
-from comments.models import Ban, Comment, ModerationRules, ModerationTerm
+from comments.models import Ban, Comment, ModerationRules, ModerationTerm, ModerationVersion
 
 # Look-alikes that NFKC leaves alone: Cyrillic and Greek letters drawn like Latin ones.
 CONFUSABLES = str.maketrans(
@@ -67,12 +70,86 @@ def count_links(text: str) -> int:
 
 
 def ban_for(*, user: AbstractBaseUser | None, email: str, ip_address: str | None) -> Ban | None:
-    """The active ban covering this account, email or IP address, if any: one query."""
-    user_id = user.pk if user is not None else None
+    """The active ban covering this account, email or IP address, if any (see current_rules())."""
+    return current_rules().ban_for(user_id=user.pk if user is not None else None, email=email, ip_address=ip_address)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules, terms and active bans as of one moderation version, ready to apply in Python."""
+
+    version: int | None
+    hold_first_comments: bool
+    max_links: int
+    block: re.Pattern | None
+    hold: re.Pattern | None
+    bans_by_user: dict = field(default_factory=dict)  # user id -> [Ban]
+    bans_by_email: dict = field(default_factory=dict)  # lower-case email -> [Ban]
+    bans_by_network: list = field(default_factory=list)  # [(ip_network, Ban)]
+
+    def ban_for(self, *, user_id: int | None, email: str, ip_address: str | None) -> Ban | None:
+        """The active ban covering this author, if any: dictionary lookups, no query."""
+        candidates = [*self.bans_by_user.get(user_id, ()), *self.bans_by_email.get(email.strip().lower(), ())]
+        if ip_address and self.bans_by_network:
+            try:
+                address = ipaddress.ip_address(ip_address)
+            except ValueError:
+                address = None
+            if address is not None:
+                candidates += [ban for network, ban in self.bans_by_network if address in network]
+        now = timezone.now()
+        # Active when loaded; an expiry may have passed since (no write, so no new version).
+        return next((ban for ban in candidates if ban.expires_at is None or ban.expires_at > now), None)
+
+
+_cached: Rules | None = None  # this process's copy, for one version
+
+
+def current_rules() -> Rules:
+    """The moderation rules, terms and bans in force now: one small query while they are unchanged.
+
+    Each process keeps one copy keyed by ModerationVersion, which PostgreSQL changes in the same
+    transaction as any change to them: a moderator's ban, term or rule applies from the next
+    comment on, in every process. The copy is loaded after the version is read, so it is never
+    older than the version it is stored under.
+    """
+    global _cached
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {ModerationVersion._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    version = row[0] if row else None
+    rules = _cached
+    if rules is None or rules.version != version:
+        rules = _cached = _load_rules(version)
+    return rules
+
+
+def _load_rules(version: int | None) -> Rules:
+    row = ModerationRules.load()
+    terms = list(ModerationTerm.objects.values_list("action", "phrase"))
+    rules = Rules(
+        version=version,
+        hold_first_comments=row.hold_first_comments,
+        max_links=row.max_links,
+        block=_pattern(tuple(sorted({p for action, p in terms if action == ModerationTerm.Action.BLOCK}))),
+        hold=_pattern(tuple(sorted({p for action, p in terms if action == ModerationTerm.Action.HOLD}))),
+    )
     for ban in Ban.objects.active():
-        if ban.covers(user_id=user_id, email=email, ip_address=ip_address):
-            return ban
-    return None
+        if ban.kind == Ban.Kind.USER and ban.user_id is not None:
+            rules.bans_by_user.setdefault(ban.user_id, []).append(ban)
+        elif ban.kind == Ban.Kind.EMAIL and ban.email:
+            rules.bans_by_email.setdefault(ban.email.strip().lower(), []).append(ban)
+        elif ban.kind == Ban.Kind.IP:
+            try:
+                rules.bans_by_network.append((ipaddress.ip_network(ban.network, strict=False), ban))
+            except ValueError:
+                pass  # not an address (Ban.covers() treats it the same way)
+    return rules
+
+
+def _search(pattern: re.Pattern | None, normalised: str) -> str | None:
+    match = pattern.search(normalised) if pattern is not None else None
+    return match.group(0) if match else None
 
 
 def has_approved_comment(*, user: AbstractBaseUser | None, email: str) -> bool:
@@ -97,15 +174,16 @@ BLOCKED = "Your comment was refused: it looks like spam or uses words this site 
 
 
 def judge(*, body: str, user: AbstractBaseUser | None, email: str, ip_address: str | None) -> Verdict:
-    """Apply the moderation rules to a new comment (a few small queries)."""
-    if ban_for(user=user, email=email, ip_address=ip_address) is not None:
+    """Apply the moderation rules to a new comment: one small query (two with hold_first_comments)."""
+    rules = current_rules()
+    user_id = user.pk if user is not None else None
+    if rules.ban_for(user_id=user_id, email=email, ip_address=ip_address) is not None:
         return Verdict(Comment.Status.SPAM, "Banned author", refused=BANNED)
-    terms = list(ModerationTerm.objects.values_list("action", "phrase"))
-    blocked = find_term(body, [phrase for action, phrase in terms if action == ModerationTerm.Action.BLOCK])
+    text = normalise(body) if rules.block is not None or rules.hold is not None else ""
+    blocked = _search(rules.block, text)
     if blocked:
         return Verdict(Comment.Status.SPAM, f"Blocked term: {blocked}", refused=BLOCKED)
-    rules = ModerationRules.load()
-    held = find_term(body, [phrase for action, phrase in terms if action == ModerationTerm.Action.HOLD])
+    held = _search(rules.hold, text)
     if held:
         return Verdict(Comment.Status.PENDING, f"Held term: {held}")
     links = count_links(body)

@@ -47,6 +47,24 @@ class ModerationRules(models.Model):
         return rules
 
 
+class ModerationVersion(models.Model):
+    """One row (pk 1) whose version changes in the same transaction as any change to the rules,
+    the terms or the bans: processes key their cached copy of those by it (comments.moderation).
+
+    PostgreSQL triggers keep it (migration 0009), so every write counts: the admin, a bulk
+    delete, a queryset update, the shell. Each change takes a fresh value from a sequence,
+    never one seen before, so a cached copy can never match a newer state by accident.
+    """
+
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "moderation version"
+
+    def __str__(self):
+        return f"Moderation version {self.version}"
+
+
 class ModerationTerm(models.Model):
     """A word or phrase that holds a comment for review, or refuses it as spam."""
 

@@ -167,6 +167,57 @@ def test_banned_account_is_refused_and_an_expired_ban_is_not(client, article):
     assert list(Comment.objects.values_list("body", flat=True)) == ["Accepted again"]
 
 
+def test_a_ban_and_its_lifting_take_effect_on_the_very_next_post(client, article):
+    # Issue 9: each process caches the rules, terms and bans under a version PostgreSQL bumps.
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    before = post(client, article, "Before the ban")
+    Ban.objects.create(kind=Ban.Kind.EMAIL, email="nora@example.org")
+    banned = post(client, article, "During the ban")
+    Ban.objects.all().delete()  # a bulk delete, as the admin's "delete selected" does
+    after = post(client, article, "After the ban")
+
+    assert (before.status_code, banned.status_code, after.status_code) == (302, 409, 302)
+    assert sorted(Comment.objects.values_list("body", flat=True)) == ["After the ban", "Before the ban"]
+
+
+def test_bans_and_terms_written_by_any_means_apply_to_the_next_post(client, article):
+    from django.db import connection
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    ModerationTerm.objects.create(phrase="soap", action=ModerationTerm.Action.HOLD)
+    held = post(client, article, "Buy soap")
+    ModerationTerm.objects.update(action=ModerationTerm.Action.BLOCK)  # no save(), no signal
+    blocked = post(client, article, "Buy soap again")
+    with connection.cursor() as cursor:  # another program writing to the database
+        cursor.execute("INSERT INTO comments_ban (kind, email, network, reason, created_at) "
+                       "VALUES ('ip', '', '127.0.0.0/8', '', now())")  # fmt: skip
+    banned = post(client, article, "From the banned network")
+
+    assert held.status_code == 302 and Comment.objects.get().status == Comment.Status.PENDING
+    assert blocked.status_code == 409 and "refused" in blocked.text
+    assert banned.status_code == 409 and "banned" in banned.text
+    assert Comment.objects.count() == 1
+
+
+def test_unchanged_rules_cost_a_post_one_small_query(client, article, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments import moderation
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    Ban.objects.create(kind=Ban.Kind.EMAIL, email="someone@example.org")
+    moderation.current_rules()  # loaded once for this version
+
+    with CaptureQueriesContext(connection) as captured:
+        verdict = moderation.judge(body="Fine", user=None, email="nora@example.org", ip_address="10.0.0.1")
+
+    assert verdict.status == Comment.Status.APPROVED
+    assert [q["sql"] for q in captured.captured_queries] == [
+        "SELECT version FROM comments_moderationversion WHERE id = 1"
+    ]
+
+
 def test_rules_changed_in_the_admin_apply_to_the_next_comment(staff_client, article):
     rules_page = staff_client.get(reverse("admin:comments_moderationrules_changelist"))["Location"]
     staff_client.post(rules_page, {"max_links": 0, "report_threshold": 3})  # hold_first_comments unticked
