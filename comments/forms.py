@@ -8,8 +8,6 @@ from comments.models import Comment, Report
 from protection.forms import BotTrapMixin
 from protection.text import has_bidi_controls_or_controls, has_visible_text
 
-PARENT_CHECK_FIELDS = ("id", "article_id", "tree_id", "status")
-
 
 class CommentTextField(forms.CharField):
     """Line breaks count as one character, as the browser's counter counts them (forms send CRLF)."""
@@ -92,25 +90,15 @@ class CommentForm(BotTrapMixin, forms.Form):
             return None
         if not value.isdigit() or len(value) > 18:
             raise forms.ValidationError("The comment you are replying to cannot be found.")
-        try:
-            # Only what the checks and the thread lock need; post_comment() reads the rest under the lock.
-            parent = Comment.objects.only(*PARENT_CHECK_FIELDS).get(pk=int(value), article=self.article)
-        except Comment.DoesNotExist:
-            raise forms.ValidationError("The comment you are replying to cannot be found.") from None
-        if not parent.is_approved:
-            raise forms.ValidationError("That comment is no longer open for replies.")
-        return parent
+        # Only the id: post_comment() reads the parent once, under its thread's lock, and checks
+        # there that it belongs to this article and can take replies (issue 9).
+        return Comment(pk=int(value))
 
     def clean(self):
         cleaned = super().clean()
         if not self.article.is_accepting_comments:
             raise forms.ValidationError("Comments are closed on this article.")
         return cleaned
-
-    def repeated_submission(self) -> Comment | None:
-        """The comment this very form already stored (sent twice), if any."""
-        token = self.cleaned_data.get("token")
-        return Comment.objects.filter(submission_token=token).first() if token else None
 
     def service_kwargs(self) -> dict:
         """The cleaned data as keyword arguments for post_comment()."""

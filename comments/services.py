@@ -10,10 +10,11 @@ import datetime
 import ipaddress
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, When
 from django.utils import timezone
 
 from articles.models import Article
@@ -34,11 +35,29 @@ class CommentRefused(ValidationError):
     """The comment cannot be stored; the message says why, for the reader."""
 
 
+class ParentRefused(CommentRefused):
+    """The comment replied to is not there, or cannot take replies: the form's input is wrong (a 400)."""
+
+
 def lock_thread(tree_id: int) -> None:
     """Hold the thread's lock until the current transaction ends."""
     assert connection.in_atomic_block, "lock_thread() needs a transaction"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THREAD_LOCK_NAMESPACE, tree_id])
+
+
+def lock_thread_of(comment_pk: int) -> bool:
+    """Hold the lock of the comment's thread until the transaction ends; False if there is no such comment.
+
+    One statement: a comment's tree_id never changes, so reading it and locking go together.
+    """
+    assert connection.in_atomic_block, "lock_thread_of() needs a transaction"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s, tree_id) FROM {Comment._meta.db_table} WHERE id = %s",
+            [THREAD_LOCK_NAMESPACE, comment_pk],
+        )
+        return cursor.fetchone() is not None
 
 
 def _thread_changed(tree_id: int) -> None:
@@ -73,7 +92,6 @@ def _locked(comment: Comment) -> Comment:
     return Comment.objects.get(pk=comment.pk)
 
 
-@transaction.atomic
 def post_comment(
     *,
     article: Article,
@@ -94,6 +112,10 @@ def post_comment(
     A repeated submission_token returns the comment first stored with it.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
+
+    Atomic, in the caller's transaction when there is one (no savepoint of its own, issue 9):
+    refusals come before the first write and leave that transaction usable; from the first
+    write on, any error dooms it. Without a transaction it opens one.
     """
     if user is not None and user.is_authenticated:
         author_name = author_name or user.get_full_name() or user.get_username()
@@ -118,54 +140,91 @@ def post_comment(
         status=verdict.status,
         hold_reason=verdict.reason,
     )
+    if connection.in_atomic_block:
+        return _store(comment, parent=parent)
+    with transaction.atomic():
+        return _store(comment, parent=parent)
+
+
+def _store(comment: Comment, *, parent: Comment | None) -> Comment:
+    """post_comment() inside a transaction: check under the thread's lock, insert, count, enqueue."""
     try:
-        with transaction.atomic():
-            _insert(comment, parent=parent)
-    except IntegrityError:
-        # The same form sent twice: the unique submission_token refused the second row
-        # (a concurrent twin waits on the index until the first commits, then lands here).
-        existing = _stored_with(submission_token)
-        if existing is None:
-            raise
-        return existing
+        parent = _locked_parent(comment, parent)
     except CommentRefused:
         # A retry of a form that was stored before the thread changed still lands on its comment.
-        existing = _stored_with(submission_token)
+        existing = _stored_with(comment.submission_token)
         if existing is None:
             raise
         return existing
-    if parent is not None:
-        _thread_changed(comment.tree_id)
-    discussion_changed(article.pk, comments=int(comment.is_approved), threads=int(parent is None))
-    comment_saved(comment)  # after commit: reply emails, or the moderators' digest
+    with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
+        try:
+            with transaction.atomic():  # the savepoint the next query needs if the INSERT fails
+                if parent is not None:
+                    # The parent's numbers were read under the lock: no need for mptt to read them again.
+                    comment.insert_at(parent, position="last-child", refresh_target=False)
+                comment.save()
+        except IntegrityError:
+            # The same form sent twice: the unique submission_token refused the second row
+            # (a concurrent twin waits on the index until the first commits, then lands here).
+            existing = _stored_with(comment.submission_token)
+            if existing is None:
+                raise
+            return existing
+        if parent is not None:
+            comment.roots_before = parent.roots_before  # for the redirect (comments.threads)
+            _thread_changed(comment.tree_id)
+        discussion_changed(
+            comment.article_id, comments=int(comment.is_approved), threads=int(parent is None)
+        )
+        comment_saved(comment)  # the notification job, committed with the comment
     return comment
 
 
-def _insert(comment: Comment, *, parent: Comment | None) -> None:
-    """Check the comment may be stored, then insert it: one thread lock, one UPDATE, one INSERT.
+def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
+    """Check the comment may be stored; for a reply, lock the thread and return the parent as committed.
 
-    Runs inside the caller's transaction; a new thread takes its tree_id from the sequence and
-    needs no lock, a reply holds its thread's lock from the parent's check to the commit.
+    The parent is read once, under the lock (with what the redirect needs: threads before its
+    own); a new thread takes its tree_id from the sequence and needs no lock.
     """
     article = comment.article
     if not article.is_accepting_comments:
         raise CommentRefused("Comments are closed on this article.")
     if parent is None:
-        comment.save()
-        return
-    lock_thread(parent.tree_id)
-    try:
-        parent = Comment.objects.only(*INSERT_FIELDS).get(pk=parent.pk)
-    except Comment.DoesNotExist:
-        raise CommentRefused("The comment you are replying to cannot be found.") from None
+        return None
+    if not lock_thread_of(parent.pk):
+        raise ParentRefused("The comment you are replying to cannot be found.")
+    # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
+    # so it sees every change committed by the writer that held the lock before us.
+    parent = (
+        Comment.objects.only(*INSERT_FIELDS)
+        .annotate(roots_before=_roots_before_reply())
+        .filter(pk=parent.pk)
+        .first()
+    )
+    if parent is None:
+        raise ParentRefused("The comment you are replying to cannot be found.")
     if parent.article_id != article.pk:
-        raise CommentRefused("You can only reply to a comment on this article.")
+        raise ParentRefused("The comment you are replying to cannot be found.")
     if not parent.is_approved:
-        raise CommentRefused("That comment is no longer open for replies.")
+        raise ParentRefused("That comment is no longer open for replies.")
     parent.article = article
-    # The parent's numbers were read under the lock: no need for mptt to read them again.
-    comment.insert_at(parent, position="last-child", refresh_target=False)
-    comment.save()
+    return parent
+
+
+def _roots_before_reply():
+    """Threads of the parent's article before the parent's own: the page a reply lands on.
+
+    NULL for a reply past the display depth (it lands on its thread's continue page instead),
+    so PostgreSQL counts only when the count is used.
+    """
+    before = (
+        Comment.objects.filter(article_id=OuterRef("article_id"), parent__isnull=True, tree_id__lt=OuterRef("tree_id"))
+        .order_by()
+        .annotate(count=Func(F("pk"), function="COUNT"))
+        .values("count")
+    )
+    depth = settings.COMMENT_DISPLAY_DEPTH
+    return Case(When(level__lt=depth - 1, then=Subquery(before)), default=None, output_field=IntegerField())
 
 
 def _stored_with(submission_token: uuid.UUID | None) -> Comment | None:

@@ -280,9 +280,11 @@ def comment_location(comment: Comment) -> str:
             tree_id=comment.tree_id, lft__lte=comment.lft, rght__gte=comment.rght, level=anchor_level
         ).values_list("pk", flat=True)[0]
         return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
-    before = (
-        Comment.objects.for_article(comment.article_id).roots().filter(tree_id__lt=comment.tree_id).count()
-    )
+    before = getattr(comment, "roots_before", None)  # counted already when it was just posted
+    if before is None:
+        before = (
+            Comment.objects.for_article(comment.article_id).roots().filter(tree_id__lt=comment.tree_id).count()
+        )
     page = before // settings.THREADS_PER_PAGE + 1
     query = f"?page={page}" if page > 1 else ""
     return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"

@@ -21,6 +21,7 @@ from comments.models import Comment
 from comments.readers import own_pending, remember_pending, reporter_key
 from comments.services import (
     CommentRefused,
+    ParentRefused,
     delete_own_comment,
     edit_comment,
     post_comment,
@@ -96,20 +97,20 @@ def add_comment(request, slug):
             reason, detail = form.refusal
             log_refusal(request, reason=reason, detail=detail, excerpt=request.POST.get("body", ""))
         return refuse(400)
-    repeated = form.repeated_submission()
-    if repeated is not None:  # the same form sent twice: land on the first
-        return redirect(repeated)
     kwargs = form.service_kwargs()
     author = author_key(user=request.user, author_email=kwargs["author_email"])
     try:
         with transaction.atomic():
             lock_author(author)
             duplicate = find_duplicate(
-                user=request.user, author_email=kwargs["author_email"], body=kwargs["body"]
+                user=request.user,
+                author_email=kwargs["author_email"],
+                body=kwargs["body"],
+                submission_token=kwargs["submission_token"],
             )
             if duplicate is not None:
                 if kwargs["submission_token"] and duplicate.submission_token == kwargs["submission_token"]:
-                    return redirect(duplicate)  # this very form, sent twice at once: land on it
+                    return redirect(duplicate)  # this very form, sent twice: land on the first
                 _refuse_duplicate(request, form, duplicate)
                 return refuse(409)
             ratelimit.hit(request, "comment", account=author)
@@ -126,6 +127,9 @@ def add_comment(request, slug):
         response = refuse(429)
         response["Retry-After"] = str(error.retry_after)
         return response
+    except ParentRefused as refusal:
+        form.add_error(None, refusal)
+        return refuse(400)
     except CommentRefused as refusal:
         form.add_error(None, refusal)
         return refuse(409)
