@@ -1,0 +1,127 @@
+"""One reply POST, in process: server time, queries, and a profile (issue 9).
+
+    .venv/bin/python bench/profile_post.py --discussion 10000 --posts 200 [--profile]
+
+A database `threadline_prof` on the embedded server (or DATABASE_URL), production settings
+(bench/common.py), one article with a `generate_discussion` discussion (built once, kept
+between runs). A guest fetches the article page for the CSRF cookie and the form's fields,
+then POSTs replies to random comments through Django's whole WSGI stack (middleware, CSRF
+checks on): the median and p90 time of one POST, its queries, and with --profile a
+pyinstrument profile (pip install pyinstrument: not a dependency) over the same posts.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+
+from common import bench_database_url, production_env
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+class FormFields(HTMLParser):
+    """The first comment form on a page: its action and its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "comment-form" in (attrs.get("class") or "") and self.action is None:
+            self.action = attrs.get("action")
+        elif tag == "input" and self.action and attrs.get("name") and attrs["name"] not in self.fields:
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--discussion", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    env = production_env(
+        bench_database_url("threadline_prof"),
+        ALLOWED_HOSTS="testserver,127.0.0.1",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from articles.models import Article
+    from comments.models import Comment, ModerationRules
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    slug = f"profile-{args.discussion}"
+    article = Article.objects.filter(slug=slug).first()
+    if article is None:
+        article = Article.objects.create(
+            title="Profile article", slug=slug, body="Posting.", status=Article.Status.PUBLISHED,
+            published_at=timezone.now(),
+        )  # fmt: skip
+        if args.discussion:
+            call_command("generate_discussion", article=slug, comments=args.discussion, verbosity=0)
+    pool = list(Comment.objects.filter(article=article, level__lt=5).approved().values_list("pk", flat=True))
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(article.get_absolute_url())
+    form = FormFields()
+    form.feed(page.content.decode())
+    rng = random.Random(1)
+    run = uuid.uuid4().hex[:6]
+
+    def post(n: int):
+        fields = {**form.fields, "body": f"Profile {run} {n}: a considered reply.", "name": "Prof",
+                  "email": "prof@example.org", "parent": str(rng.choice(pool)), "token": str(uuid.uuid4())}  # fmt: skip
+        response = client.post(form.action, fields)
+        assert response.status_code == 302, (response.status_code, response.content[:500])
+        return response
+
+    for n in range(10):  # warm: connections, templates, caches
+        post(-n - 1)
+    with CaptureQueriesContext(connection) as captured:
+        post(0)
+    print(f"{len(captured.captured_queries)} queries in one reply POST:")
+    for query in captured.captured_queries:
+        print(f"  {query['time']:>6}  {query['sql'][:150]}")
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+    times = []
+    for n in range(1, args.posts + 1):
+        started = time.perf_counter()
+        post(n)
+        times.append((time.perf_counter() - started) * 1000)
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    times.sort()
+    print(
+        f"{args.posts} reply POSTs into a {args.discussion}-comment discussion: "
+        f"median {statistics.median(times):.2f} ms, p90 {times[int(len(times) * 0.9)]:.2f} ms, "
+        f"min {times[0]:.2f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
