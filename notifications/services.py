@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks.exceptions import InvalidTaskError
 
 from comments.models import Comment
 from notifications import tasks, tokens
@@ -59,10 +60,14 @@ def comment_saved(comment: Comment) -> None:
 
     The job is a row in PostgreSQL, inserted in the caller's transaction: it commits with the
     comment (one commit, no job for a comment rolled back, no comment without its job), and the
-    worker cannot see it before the comment is there.
+    worker cannot see it before the comment is there. A queue the configuration refuses (checked
+    before anything is written) costs the notification, never the comment.
     """
-    assert transaction.get_connection().in_atomic_block, "comment_saved() belongs in the comment's transaction"
-    tasks.handle_comment.enqueue(comment.pk)
+    assert transaction.get_connection().in_atomic_block, "comment_saved() belongs in a transaction"
+    try:
+        tasks.handle_comment.enqueue(comment.pk)
+    except InvalidTaskError:
+        logger.exception("Comment %s: its notification job was refused by the task backend", comment.pk)
 
 
 @transaction.atomic
