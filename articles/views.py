@@ -16,7 +16,7 @@ from articles.models import Article
 from articles.search import highlight, search_articles
 from articles.structured_data import article_structured_data
 from comments.forms import CommentForm
-from comments.readers import reader_state
+from comments.readers import OWN_COOKIE, reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 from protection.forms import STAMP, new_stamp
 
@@ -55,7 +55,7 @@ def article_detail(request, slug):
 def _anonymous_validators(request, article) -> dict | None:
     """ETag and Last-Modified for a reader with no session: the page is a function of the
     article's state, the page asked for and the reader's CSRF cookie (its form stays valid)."""
-    if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if request.method != "GET" or {settings.SESSION_COOKIE_NAME, OWN_COOKIE} & request.COOKIES.keys():
         return None
     state = "|".join(
         [

@@ -1,6 +1,6 @@
 """Who may edit or delete a comment: its signed-in author, or the browser that posted it as a guest.
 
-Guests are recognised by their session (the pks they posted, kept for the edit window);
+Guests are recognised by the pks they posted, kept in a signed cookie (comments.readers);
 signed-in authors by the comment's user. Nothing here queries the database.
 """
 
@@ -9,8 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-SESSION_KEY = "own_comments"
-SESSION_LIMIT = 50  # the newest pks are enough: the window is short
+from comments import readers
 
 
 def edit_window() -> timedelta:
@@ -19,15 +18,12 @@ def edit_window() -> timedelta:
 
 def remember_posted(request, comment) -> None:
     """Let this browser edit and delete the comment for the edit window."""
-    own = [pk for pk in request.session.get(SESSION_KEY, []) if pk != comment.pk]
-    request.session[SESSION_KEY] = (own + [comment.pk])[-SESSION_LIMIT:]
+    readers.remember_posted(request, comment)
 
 
 def session_pks(request) -> set[int]:
-    # No session cookie, no session query: anonymous readers cost nothing here.
-    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.session.modified:
-        return set()
-    return set(request.session.get(SESSION_KEY, []))
+    """The comments this browser posted as a guest (the name is older than the cookie)."""
+    return set(readers.own_posted(request))
 
 
 def is_owner(request, comment, *, posted: set[int] | None = None) -> bool:

@@ -1,26 +1,102 @@
-"""What the site remembers about one reader in their session: their held comments and who reports."""
+"""What the site remembers about one reader: their own comments (a signed cookie) and who reports.
+
+A guest's browser may edit and delete what it posted for the edit window, and a reader sees
+their own held comments. Both lists live in one signed cookie (issue 9), not in the session:
+posting then writes no session row (no second commit), and a reader without the cookie or an
+account costs no query at all. The cookie is signed with the SECRET_KEY (nothing in it can be
+forged or altered), HttpOnly and SameSite=Lax like the session's, and bound to the account it
+was written for: after a sign-in or sign-out on a shared browser the lists no longer apply.
+Replaying a copied cookie gives no more than a copied session cookie did: the same comments,
+within the same window.
+"""
+
+import json
 
 from django.conf import settings
 
-PENDING_KEY = "pending_comments"
+OWN_COOKIE = "tl_own"
+OWN_SALT = "threadline.own-comments"
+PENDING_KEY = "pending"
+POSTED_KEY = "posted"
 MAX_REMEMBERED = 50
 
 
-def own_pending(request) -> frozenset[int]:
-    """The pks of this reader's comments held for review (from their session).
+def _owner(request) -> int | None:
+    return request.user.pk if request.user.is_authenticated else None
 
-    Costs the session's one query only for a reader who has a session cookie (signed-in
-    readers load it anyway); a reader without one costs nothing and gets no Vary: Cookie.
-    """
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES and not request.user.is_authenticated:
-        return frozenset()
-    return frozenset(request.session.get(PENDING_KEY, ()))
+
+def own_comments(request) -> dict[str, list[int]]:
+    """This reader's lists from the cookie (read and checked once a request; no query)."""
+    own = getattr(request, "_own_comments", None)
+    if own is not None:
+        return own
+    own = {PENDING_KEY: [], POSTED_KEY: []}
+    value = request.get_signed_cookie(
+        OWN_COOKIE, default=None, salt=OWN_SALT, max_age=settings.SESSION_COOKIE_AGE
+    )
+    if value:
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict) and data.get("u") == _owner(request):
+            for key in own:
+                pks = data.get(key)
+                if isinstance(pks, list):
+                    own[key] = [pk for pk in pks if isinstance(pk, int)][-MAX_REMEMBERED:]
+    request._own_comments = own
+    return own
+
+
+def _remember(request, key: str, comment) -> None:
+    own = own_comments(request)
+    own[key] = [*(pk for pk in own[key] if pk != comment.pk), comment.pk][-MAX_REMEMBERED:]
+    request._own_comments_changed = True
 
 
 def remember_pending(request, comment) -> None:
     """Let this reader see their held comment (and no one else see it)."""
-    pks = [pk for pk in request.session.get(PENDING_KEY, []) if pk != comment.pk]
-    request.session[PENDING_KEY] = [*pks, comment.pk][-MAX_REMEMBERED:]
+    _remember(request, PENDING_KEY, comment)
+
+
+def remember_posted(request, comment) -> None:
+    """Let this browser edit and delete the comment for the edit window."""
+    _remember(request, POSTED_KEY, comment)
+
+
+def store_own_comments(request, response) -> None:
+    """Write the cookie if this request changed the lists."""
+    if not getattr(request, "_own_comments_changed", False):
+        return
+    value = json.dumps({"u": _owner(request), **own_comments(request)}, separators=(",", ":"))
+    response.set_signed_cookie(
+        OWN_COOKIE,
+        value,
+        salt=OWN_SALT,
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+
+
+def has_own_comments(request) -> bool:
+    """Whether this reader may have comments of their own to see (the cookie, or an account)."""
+    return OWN_COOKIE in request.COOKIES or request.user.is_authenticated
+
+
+def own_pending(request) -> frozenset[int]:
+    """The pks of this reader's comments held for review. No query."""
+    if OWN_COOKIE not in request.COOKIES and not getattr(request, "_own_comments_changed", False):
+        return frozenset()
+    return frozenset(own_comments(request)[PENDING_KEY])
+
+
+def own_posted(request) -> frozenset[int]:
+    """The pks of the comments this browser posted as a guest. No query."""
+    if OWN_COOKIE not in request.COOKIES and not getattr(request, "_own_comments_changed", False):
+        return frozenset()
+    return frozenset(own_comments(request)[POSTED_KEY])
 
 
 def reporter_key(request) -> str:
@@ -33,17 +109,11 @@ def reporter_key(request) -> str:
 
 
 def reader_state(request):
-    """What this reader has of their own in discussions: nothing (and no query) without a
-    session or an account."""
-    from comments import ownership
+    """What this reader has of their own in discussions: nothing (and no query) without the
+    cookie or an account."""
     from comments.threads import Reader
 
     user_id = request.user.pk if request.user.is_authenticated else None
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES and user_id is None:
+    if OWN_COOKIE not in request.COOKIES and user_id is None:
         return Reader()
-    return Reader(
-        request=request,
-        pending=own_pending(request),
-        posted=frozenset(ownership.session_pks(request)),
-        user_id=user_id,
-    )
+    return Reader(request=request, pending=own_pending(request), posted=own_posted(request), user_id=user_id)
