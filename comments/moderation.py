@@ -12,6 +12,7 @@ it first; approved otherwise. Matching is on normalised text, whole words only:
 so "Scunthorpe" never matches "cunt", and "іdіоt" (Cyrillic і, о) matches "idiot".
 """
 
+import contextlib
 import ipaddress
 import re
 import unicodedata
@@ -71,7 +72,8 @@ def count_links(text: str) -> int:
 
 def ban_for(*, user: AbstractBaseUser | None, email: str, ip_address: str | None) -> Ban | None:
     """The active ban covering this account, email or IP address, if any (see current_rules())."""
-    return current_rules().ban_for(user_id=user.pk if user is not None else None, email=email, ip_address=ip_address)
+    user_id = user.pk if user is not None else None
+    return current_rules().ban_for(user_id=user_id, email=email, ip_address=ip_address)
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,8 @@ def _load_rules(version: int | None) -> Rules:
         elif ban.kind == Ban.Kind.EMAIL and ban.email:
             rules.bans_by_email.setdefault(ban.email.strip().lower(), []).append(ban)
         elif ban.kind == Ban.Kind.IP:
-            try:
+            with contextlib.suppress(ValueError):  # not an address: Ban.covers() ignores it too
                 rules.bans_by_network.append((ipaddress.ip_network(ban.network, strict=False), ban))
-            except ValueError:
-                pass  # not an address (Ban.covers() treats it the same way)
     return rules
 
 

@@ -173,9 +173,7 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         if parent is not None:
             comment.roots_before = parent.roots_before  # for the redirect (comments.threads)
             _thread_changed(comment.tree_id)
-        discussion_changed(
-            comment.article_id, comments=int(comment.is_approved), threads=int(parent is None)
-        )
+        discussion_changed(comment.article_id, comments=int(comment.is_approved), threads=int(parent is None))
         comment_saved(comment)  # the notification job, committed with the comment
     return comment
 
@@ -218,7 +216,8 @@ def _roots_before_reply():
     so PostgreSQL counts only when the count is used.
     """
     before = (
-        Comment.objects.filter(article_id=OuterRef("article_id"), parent__isnull=True, tree_id__lt=OuterRef("tree_id"))
+        Comment.objects.roots()
+        .filter(article_id=OuterRef("article_id"), tree_id__lt=OuterRef("tree_id"))
         .order_by()
         .annotate(count=Func(F("pk"), function="COUNT"))
         .values("count")

@@ -283,7 +283,10 @@ def comment_location(comment: Comment) -> str:
     before = getattr(comment, "roots_before", None)  # counted already when it was just posted
     if before is None:
         before = (
-            Comment.objects.for_article(comment.article_id).roots().filter(tree_id__lt=comment.tree_id).count()
+            Comment.objects.for_article(comment.article_id)
+            .roots()
+            .filter(tree_id__lt=comment.tree_id)
+            .count()
         )
     page = before // settings.THREADS_PER_PAGE + 1
     query = f"?page={page}" if page > 1 else ""
