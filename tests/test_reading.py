@@ -112,6 +112,48 @@ def test_guest_can_edit_within_the_window_from_the_same_browser_only(client, art
     assert "Edit</a>" in page and "Edit</a>" not in Client().get(article.get_absolute_url()).text
 
 
+def test_a_guests_own_comments_live_in_a_signed_cookie_no_session_row(client, article):
+    from django.contrib.sessions.models import Session
+
+    from comments.readers import OWN_COOKIE
+
+    post(client, article, fragment=False, body="Mine", name="Gus", email="gus@example.org")
+    comment = Comment.objects.get()
+    cookie = client.cookies[OWN_COOKIE]
+
+    assert not Session.objects.exists()
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert client.get(reverse("comments:edit", args=[comment.pk])).status_code == 200
+
+
+def test_a_forged_or_altered_own_comments_cookie_grants_nothing(client, article):
+    from django.core import signing
+
+    from comments.readers import OWN_COOKIE, OWN_SALT
+
+    victim = CommentFactory(article=article, user=None)
+    edit_url = reverse("comments:edit", args=[victim.pk])
+    forged = json.dumps({"u": None, "posted": [victim.pk], "pending": []})
+    unsigned, wrong_salt = Client(), Client()
+    unsigned.cookies[OWN_COOKIE] = forged
+    wrong_salt.cookies[OWN_COOKIE] = signing.get_cookie_signer(salt="elsewhere").sign(forged)
+    post(client, article, fragment=False, body="Mine", name="Gus", email="gus@example.org")
+    own = Comment.objects.get(body="Mine")
+    altered = Client()
+    altered.cookies[OWN_COOKIE] = client.cookies[OWN_COOKIE].value.replace(str(own.pk), str(victim.pk))
+
+    assert [c.get(edit_url).status_code for c in (unsigned, wrong_salt, altered)] == [403, 403, 403]
+    assert OWN_SALT and client.get(reverse("comments:edit", args=[own.pk])).status_code == 200
+
+
+def test_own_comments_cookie_is_bound_to_the_account_it_was_written_for(client, article):
+    post(client, article, fragment=False, body="As a guest", name="Gus", email="gus@example.org")
+    comment = Comment.objects.get()
+    client.force_login(UserFactory())  # someone else signs in on the same browser
+
+    assert client.get(reverse("comments:edit", args=[comment.pk])).status_code == 403
+
+
 def test_edit_window_closes_after_the_configured_minutes(client, article, settings):
     post(client, article, fragment=False, body="Old news", name="Gus", email="gus@example.org")
     comment = Comment.objects.get()
