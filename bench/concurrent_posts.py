@@ -386,9 +386,11 @@ def main(argv=None) -> int:
         def measure_start():
             rows["before"] = server_counters()
             cpu.begin()
+            rows["client cpu"] = time.process_time()
 
         def measure_end():
             cpu.end()
+            rows["client cpu"] = time.process_time() - rows["client cpu"]
 
         elapsed = writers.drive(measure_start, measure_end)
     finally:
@@ -420,6 +422,8 @@ def main(argv=None) -> int:
     )
     for name, seconds in cpu.used.items():
         report[f"{name} CPU ms per post"] = round(1000 * seconds / max(1, len(measured)), 2)
+    # The load generator itself (this process, its writer threads), on the same two cores.
+    report["client CPU ms per post"] = round(1000 * rows["client cpu"] / max(1, len(measured)), 2)
     for key, value in report.items():
         print(f"  {key:26} {value}")
     bad = (
