@@ -53,3 +53,13 @@ def test_production_settings_start_with_a_secret_key():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_database_binds_parameters_server_side_and_prepares_repeated_statements():
+    from django.db import connection
+
+    connection.ensure_connection()
+
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    assert connection.connection.prepare_threshold == 5  # issue 9: a post's statements planned once
