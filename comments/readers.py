@@ -50,7 +50,7 @@ def own_comments(request) -> dict[str, list[int]]:
 
 def _remember(request, key: str, comment) -> None:
     own = own_comments(request)
-    own[key] = [*(pk for pk in own[key] if pk != comment.pk), comment.pk][-MAX_REMEMBERED:]
+    own[key] = ([pk for pk in own[key] if pk != comment.pk] + [comment.pk])[-MAX_REMEMBERED:]
     request._own_comments_changed = True
 
 
