@@ -12,11 +12,12 @@ def article_structured_data(request, article, comments: list[dict]) -> dict:
     site-relative @ids); here they are made absolute for this request's host.
     """
     url = request.build_absolute_uri(article.get_absolute_url())
+    origin = request.build_absolute_uri("/").removesuffix("/")  # @ids are paths from the site's root
     absolute = []
     for entry in comments:
-        entry = {**entry, "@id": request.build_absolute_uri(entry["@id"])}
+        entry = {**entry, "@id": origin + entry["@id"]}
         if "parentItem" in entry:
-            entry["parentItem"] = {"@id": request.build_absolute_uri(entry["parentItem"]["@id"])}
+            entry["parentItem"] = {"@id": origin + entry["parentItem"]["@id"]}
         absolute.append(entry)
     data = {
         "@context": "https://schema.org",

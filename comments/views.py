@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +14,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
+from articles.shared_page import accepts_gzip, is_shared, shared_entry, shared_response
 from articles.views import render_article
 from comments import ownership
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
@@ -26,7 +28,7 @@ from comments.services import (
     post_comment,
     report_comment,
 )
-from comments.threads import ThreadItem, render_items, subtree_items
+from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
 from notifications.services import request_reply_subscription
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
@@ -154,20 +156,25 @@ def _refuse_duplicate(request, form, duplicate: Comment) -> None:
     )
 
 
-def _visible_comment(pk) -> Comment:
-    return get_object_or_404(
-        Comment.objects.select_related("article"),
-        pk=pk,
-        article__in=Article.objects.published(),
-    )
+def _visible_comment(pk, *, with_thread_version: bool = False) -> Comment:
+    comments = Comment.objects.select_related("article")
+    if with_thread_version:  # the root's version: it changes with every write to the thread
+        root = Comment.objects.filter(tree_id=OuterRef("tree_id"), parent=None)
+        comments = comments.annotate(root_version=Subquery(root.values("thread_version")[:1]))
+    return get_object_or_404(comments, pk=pk, article__in=Article.objects.published())
 
 
 @require_GET
 def comment_thread(request, pk):
     """One comment with its ancestors as context and its replies below: the permalink page."""
-    comment = _visible_comment(pk)
+    if is_shared(request):
+        return _shared_thread_page(request, pk)
+    return _thread_page(request, _visible_comment(pk))
+
+
+def _thread_page(request, comment, *, pending=None):
     ancestors = list(comment.get_ancestors())
-    items = subtree_items(comment, own_pending(request))
+    items = subtree_items(comment, own_pending(request) if pending is None else pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
         render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
@@ -178,6 +185,31 @@ def comment_thread(request, pk):
         {"article": comment.article, "comment": comment, "ancestors": ancestors, "thread": thread},
         status=200 if items else 404,
     )
+
+
+def _shared_thread_page(request, pk):
+    """The permalink page as every reader without a session sees it (articles.shared_page)."""
+    comment = None
+
+    def load_state():
+        nonlocal comment
+        comment = _visible_comment(pk, with_thread_version=True)
+        article = comment.article
+        return (
+            comment.pk,
+            comment.root_version,
+            article.pk,
+            article.updated_at.timestamp(),
+            article.is_accepting_comments,
+            settings.COMMENT_DISPLAY_DEPTH,
+        )
+
+    def render_page(placeholders):
+        response = _thread_page(request, comment, pending=frozenset())
+        return response.content.decode(), response.status_code
+
+    entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)
+    return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
 @require_GET
