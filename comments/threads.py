@@ -4,9 +4,9 @@ A discussion page costs a constant number of queries, whatever the discussion's
 size: the page's top-level comments (one query), then, for the threads whose HTML
 is not cached yet, all their replies down to the display depth (one query).
 
-Each thread's HTML is cached under its thread_version, which every write to the
+Each thread's HTML is cached with its thread_version, which every write to the
 thread bumps in the same transaction: a reply makes its own thread's entry
-unreachable and leaves the other threads of the page warm. Nothing per reader is
+stale (replaced at the next reading) and leaves the other threads of the page warm. Nothing per reader is
 ever inside a cached thread (no CSRF token, no sign-in state); threads in which
 a reader has something of their own are rendered for them alone.
 """
@@ -114,12 +114,14 @@ def discussion_page(
         return Discussion(page, [], [])
     personal_tree_ids = _personal_tree_ids(article, reader)
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
-    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{article.discussion_version}:{sort}:{page.number}"
-    threads = cache.get(page_key) if use_cache else None
+    # One entry per page, holding the discussion_version it was made for: a write replaces it.
+    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{sort}:{page.number}"
+    cached = cache.get(page_key) if use_cache else None
+    threads = cached[1] if cached is not None and cached[0] == article.discussion_version else None
     if threads is None:
         threads = _page_threads(article, page, personal_tree_ids, reader)
         if use_cache:
-            cache.set(page_key, threads, THREAD_CACHE_SECONDS)
+            cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
     return Discussion(
         page,
         [mark_safe(html) for html, _ in threads],
@@ -140,19 +142,20 @@ def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
 
 def _page_threads(article, page: Page, personal_tree_ids, reader: Reader) -> list[tuple[str, list]]:
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
-    keys = {
-        tree_id: thread_cache_key(article, tree_id, version)
-        for tree_id, version in versions.items()
-        if tree_id not in personal_tree_ids
-    }
+    shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
+    keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
-    rendered = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
+    rendered = {
+        tree_id: cached[key][1]
+        for tree_id, key in keys.items()
+        if key in cached and cached[key][0] == versions[tree_id]
+    }
     missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
         fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
         if settings.THREAD_CACHE_ENABLED:
             cache.set_many(
-                {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
+                {keys[t]: (versions[t], fresh[t]) for t in missing if t in keys},
                 THREAD_CACHE_SECONDS,
             )
         rendered.update(fresh)
@@ -165,8 +168,9 @@ def _cache_prefix(article) -> str:
     return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}"
 
 
-def thread_cache_key(article, tree_id: int, version: int) -> str:
-    return f"{_cache_prefix(article)}:{tree_id}:{version}"
+def thread_cache_key(article, tree_id: int) -> str:
+    """One entry per thread, holding the thread_version it was rendered at: a write replaces it."""
+    return f"{_cache_prefix(article)}:{tree_id}"
 
 
 def render_threads(

@@ -201,3 +201,21 @@ def test_by_default_every_new_comment_shows_at_once(client, article, django_asse
     page = client.get(url)
 
     assert "Posted just now" in page.text
+
+
+def test_a_busy_thread_keeps_one_cache_entry_however_many_replies_it_gets(client, article):
+    thread = Comment.objects.get(body="Ferries at dawn — “quiet” & <calm>")
+    client.get(article.get_absolute_url())
+    before = sorted(cache._cache)
+
+    for number in range(4):
+        services.post_comment(
+            article=article,
+            parent=thread,
+            body=f"Reply {number}",
+            author_name="Cy",
+            author_email="c@example.org",
+        )
+        assert f"Reply {number}" in client.get(article.get_absolute_url()).text
+
+    assert sorted(cache._cache) == before
