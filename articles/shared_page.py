@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
@@ -35,13 +36,13 @@ GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, n
 FINAL_BLOCK = b"\x03\x00"  # an empty fixed-Huffman block with the "last block" bit set
 
 
-def deflate_segment(data: bytes) -> bytes:
+def deflate_segment(data: bytes, *, level: int = 6) -> bytes:
     """Raw deflate blocks for data, ending byte-aligned and not final (a sync flush).
 
     A fresh compressor never refers back past its own start, so such segments can follow
     one another in one stream.
     """
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
     return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -96,6 +97,31 @@ class SplicedPage:
             deflated=tuple(deflate_segment(segment) for segment in segments),
             head_crc=zlib.crc32(segments[0]),
             static_size=sum(map(len, segments)),
+        )
+
+    def assemble(self, fills: dict[str, list[tuple[bytes, bytes]]]) -> "SplicedPage":
+        """This page with some of its slots filled for good, each by pieces given as (bytes,
+        the same deflated on its own: see deflate_segment, or a stored_block); the other
+        slots stay, for the values of each request."""
+        segments, deflated, slots = [[self.segments[0]]], [[self.deflated[0]]], []
+        for slot, segment, packed in zip(self.slots, self.segments[1:], self.deflated[1:], strict=True):
+            if slot in fills:
+                for raw, raw_packed in fills[slot]:
+                    segments[-1].append(raw)
+                    deflated[-1].append(raw_packed)
+                segments[-1].append(segment)
+                deflated[-1].append(packed)
+            else:
+                slots.append(slot)
+                segments.append([segment])
+                deflated.append([packed])
+        joined = tuple(b"".join(parts) for parts in segments)
+        return SplicedPage(
+            segments=joined,
+            slots=tuple(slots),
+            deflated=tuple(b"".join(parts) for parts in deflated),
+            head_crc=zlib.crc32(joined[0]),
+            static_size=sum(map(len, joined)),
         )
 
     def render(self, values: dict[str, str], *, gzip: bool) -> bytes:
@@ -165,23 +191,25 @@ recent_pages = RecentPages()
 def shared_entry(
     key: str,
     load_state: Callable[[], tuple],
-    render: Callable[[dict[str, str]], tuple[str, int]],
+    render: Callable[[dict[str, str]], tuple[SplicedPage, int]],
 ) -> SharedEntry:
     """The shared page under key: from this process within the freshness window, else checked
     against load_state() (one query; raises Http404 when the page is gone) and taken from the
-    cache, or rendered with random placeholders for the per-request values and cached."""
+    cache, or made by render(placeholders) — placeholders for the per-request values, by
+    name — and cached."""
     entry = recent_pages.get(key, max_age=settings.SHARED_PAGE_SECONDS)
     if entry is not None:
         return entry
     state = load_state()
     entry = recent_pages.get(key)
-    if entry is None or entry.state != state:
-        entry = cache.get(key)
+    if (entry is None or entry.state != state) and not _local_cache():
+        entry = cache.get(key)  # made by another process
     if entry is None or entry.state != state:
         placeholders = {name: secrets.token_hex(16) for name in FILLERS}
-        html, status = render(placeholders)
-        entry = SharedEntry(state, SplicedPage.build(html, placeholders), status)
-        cache.set(key, entry, SHARED_PAGE_CACHE_SECONDS)
+        page, status = render(placeholders)
+        entry = SharedEntry(state, page, status)
+        if not _local_cache():  # a local-memory cache is this process's alone
+            cache.set(key, entry, SHARED_PAGE_CACHE_SECONDS)
     recent_pages.put(key, entry)
     return entry
 
@@ -195,6 +223,10 @@ def shared_response(request, entry: SharedEntry, *, gzip: bool) -> HttpResponse:
         response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
     return response
+
+
+def _local_cache() -> bool:
+    return isinstance(caches["default"], LocMemCache)
 
 
 def is_shared(request) -> bool:

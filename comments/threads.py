@@ -21,12 +21,14 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.shared_page import deflate_segment
 from comments import ownership
 from comments.models import Comment
 from comments.render import render_items, url_pattern
+from comments.templatetags.threadline import script_safe_json
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 2
+RENDER_VERSION = 4
 STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
@@ -94,7 +96,8 @@ class Discussion:
 
     page: Page
     threads: list[SafeString]
-    structured: list[dict]
+    structured: list[str]  # each thread's JSON-LD comments (structured_comments)
+    packed: list[bytes | None]  # each thread's HTML deflated, for the shared page (None: not shared)
 
 
 def discussion_page(
@@ -111,7 +114,7 @@ def discussion_page(
     paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
     page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
-        return Discussion(page, [], [])
+        return Discussion(page, [], [], [])
     personal_tree_ids = _personal_tree_ids(article, reader)
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
     # One entry per page, holding the discussion_version it was made for: a write replaces it.
@@ -124,8 +127,9 @@ def discussion_page(
             cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
     return Discussion(
         page,
-        [mark_safe(html) for html, _ in threads],
-        [entry for _, entries in threads for entry in entries],
+        [mark_safe(html) for html, _, _ in threads],
+        [structured for _, structured, _ in threads],
+        [packed for _, _, packed in threads],
     )
 
 
@@ -140,7 +144,11 @@ def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
     return frozenset(Comment.objects.for_article(article).filter(own).values_list("tree_id", flat=True))
 
 
-def _page_threads(article, page: Page, personal_tree_ids, reader: Reader) -> list[tuple[str, list]]:
+def _page_threads(
+    article, page: Page, personal_tree_ids, reader: Reader
+) -> list[tuple[str, str, bytes | None]]:
+    """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
+    HTML deflated once for the pages served compressed (articles.shared_page)."""
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
     shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
     keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}
@@ -153,12 +161,14 @@ def _page_threads(article, page: Page, personal_tree_ids, reader: Reader) -> lis
     missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
         fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
+        for tree_id, (html, structured) in fresh.items():
+            shared_thread = settings.THREAD_CACHE_ENABLED and tree_id in keys
+            rendered[tree_id] = (html, structured, deflate_segment(html.encode()) if shared_thread else None)
         if settings.THREAD_CACHE_ENABLED:
             cache.set_many(
-                {keys[t]: (versions[t], fresh[t]) for t in missing if t in keys},
+                {keys[t]: (versions[t], rendered[t]) for t in missing if t in keys},
                 THREAD_CACHE_SECONDS,
             )
-        rendered.update(fresh)
     return [rendered[tree_id] for tree_id in versions]
 
 
@@ -175,8 +185,8 @@ def thread_cache_key(article, tree_id: int) -> str:
 
 def render_threads(
     article, tree_ids: list[int], *, reader: Reader = Reader(), personal=frozenset()
-) -> dict[int, tuple[str, list[dict]]]:
-    """HTML and JSON-LD entries of each thread (its comments to the display depth): one query.
+) -> dict[int, tuple[str, str]]:
+    """HTML and JSON-LD comments of each thread (its comments to the display depth): one query.
 
     Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
     """
@@ -198,8 +208,10 @@ def render_threads(
     return rendered
 
 
-def structured_comments(items: list[ThreadItem]) -> list[dict]:
-    """schema.org Comment entries for the shown, approved comments (site-relative @ids)."""
+def structured_comments(items: list[ThreadItem]) -> str:
+    """schema.org Comment entries for the shown, approved comments, as a fragment of JSON (the
+    entries, comma-separated) ready for a <script>: site-relative @ids, made absolute by
+    articles.structured_data. Cached with the thread: a page joins its threads' fragments."""
     thread_url = url_pattern("comments:thread")
     entries = []
     for item in items:
@@ -219,7 +231,7 @@ def structured_comments(items: list[ThreadItem]) -> list[dict]:
         if comment.parent_id:
             entry["parentItem"] = {"@id": thread_url.format(pk=comment.parent_id)}
         entries.append(entry)
-    return entries
+    return script_safe_json(entries)[1:-1]
 
 
 def subtree_items(comment: Comment, own_pending: frozenset[int] = frozenset()) -> list[ThreadItem]:

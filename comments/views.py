@@ -14,7 +14,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
-from articles.shared_page import accepts_gzip, is_shared, shared_entry, shared_response
+from articles.shared_page import SplicedPage, accepts_gzip, is_shared, shared_entry, shared_response
 from articles.views import render_article
 from comments import ownership
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
@@ -206,7 +206,7 @@ def _shared_thread_page(request, pk):
 
     def render_page(placeholders):
         response = _thread_page(request, comment, pending=frozenset())
-        return response.content.decode(), response.status_code
+        return SplicedPage.build(response.content.decode(), placeholders), response.status_code
 
     entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)
     return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))

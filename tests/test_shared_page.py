@@ -125,14 +125,15 @@ def test_compressed_and_plain_pages_have_their_own_etags(client, article):
 def test_a_new_comment_replaces_the_cached_page_instead_of_adding_one(client, article):
     url = article.get_absolute_url()
     client.get(url)
-    key = next(k for k in cache._cache if "articlepage:" in k)
+    cached = sorted(k for k in cache._cache if "article" in k)  # the frame (and the page with Redis)
 
     for number in range(3):
         CommentFactory(article=article, body=f"Newer comment {number}")
         page = client.get(url)
         assert f"Newer comment {number}" in page.text
 
-    assert [k for k in cache._cache if "articlepage:" in k] == [key]
+    assert sorted(k for k in cache._cache if "article" in k) == cached
+    assert len(shared_page.recent_pages._entries) == 1
 
 
 def test_permalink_page_is_shared_then_follows_its_thread(client, article, django_assert_num_queries):
@@ -219,3 +220,25 @@ def test_a_busy_thread_keeps_one_cache_entry_however_many_replies_it_gets(client
         assert f"Reply {number}" in client.get(article.get_absolute_url()).text
 
     assert sorted(cache._cache) == before
+
+
+@pytest.mark.parametrize("query", [{}, {"page": 2}, {"sort": "replies"}, {"sort": "newest", "page": 2}])
+def test_the_assembled_shared_page_is_the_page_rendered_whole(client, settings, query):
+    settings.THREADS_PER_PAGE = 2
+    article = ArticleFactory()
+    for number in range(5):
+        thread = CommentFactory(article=article, body=f"Thread {number} <b>&</b>")
+        for _ in range(number):
+            CommentFactory(parent=thread, body=f"Reply in {number}")
+    url = article.get_absolute_url()
+    client.get(url, query)  # frame and threads cached
+    CommentFactory(parent=thread, body="A later reply")  # the count and one thread change
+
+    shared = client.get(url, query, **GZIP)
+    client.cookies["messages"] = ""  # not served the shared page: rendered whole, no cache
+    whole = client.get(url, query)
+
+    assert shared["Content-Encoding"] == "gzip" and "ETag" in shared
+    html = gzip.decompress(shared.content).decode()
+    assert without_tokens(html) == without_tokens(whole.text)
+    assert ">16 comments</h2>" in html  # 5 threads, 10 replies, then one more
