@@ -11,6 +11,7 @@ ever inside a cached thread (no CSRF token, no sign-in state); threads in which
 a reader has something of their own are rendered for them alone.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -38,11 +39,30 @@ SORTS = {
     "replies": ("Most replies", [(F("rght") - F("lft")).desc(), "tree_id"]),
 }
 DEFAULT_SORT = "oldest"
-# What rendering a thread reads: not the source text, email, IP or user agent.
+# What rendering a thread reads: not the email, IP or user agent (body: the JSON-LD excerpt).
 RENDERED_FIELDS = [
-    "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name", "created_at",
-    "edited_at", "user_id", "body", "body_html",
+    "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
+    "created_at", "edited_at", "user_id", "body", "body_html",
 ]  # fmt: skip
+
+
+class RenderedComment(namedtuple("RenderedComment", RENDERED_FIELDS)):
+    """A comment as a thread's rendering reads it, straight from its row: no model instance.
+
+    Building Comment instances (Django's and django-mptt's set-up per instance) was a third
+    of the time of rendering a page of threads with nothing cached.
+    """
+
+    __slots__ = ()
+    Status = Comment.Status
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == Comment.Status.APPROVED
+
+    @property
+    def reply_count(self) -> int:
+        return (self.rght - self.lft - 1) // 2
 
 
 @dataclass
@@ -191,9 +211,10 @@ def render_threads(
     Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
-    threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
-    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).only(*RENDERED_FIELDS)
-    for comment in rows.order_by("tree_id", "lft"):
+    threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
+    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).values_list(*RENDERED_FIELDS)
+    for row in rows.order_by("tree_id", "lft"):
+        comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
     rendered = {}
     for tree_id, comments in threads.items():

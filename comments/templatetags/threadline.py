@@ -79,4 +79,3 @@ def script_safe_json(data) -> str:
     for char, escaped in _JSON_SCRIPT_ESCAPES.items():  # str.replace: far faster than translate()
         text = text.replace(chr(char), escaped)
     return text
-
