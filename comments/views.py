@@ -1,12 +1,15 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -29,6 +32,7 @@ from comments.services import (
     report_comment,
 )
 from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
+from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
@@ -156,12 +160,12 @@ def _refuse_duplicate(request, form, duplicate: Comment) -> None:
     )
 
 
-def _visible_comment(pk, *, with_thread_version: bool = False) -> Comment:
-    comments = Comment.objects.select_related("article")
-    if with_thread_version:  # the root's version: it changes with every write to the thread
-        root = Comment.objects.filter(tree_id=OuterRef("tree_id"), parent=None)
-        comments = comments.annotate(root_version=Subquery(root.values("thread_version")[:1]))
-    return get_object_or_404(comments, pk=pk, article__in=Article.objects.published())
+def _visible_comment(pk) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("article"),
+        pk=pk,
+        article__in=Article.objects.published(),
+    )
 
 
 @require_GET
@@ -187,25 +191,46 @@ def _thread_page(request, comment, *, pending=None):
     )
 
 
+# A permalink page's state for readers without a session: its article (published) and the
+# version of its thread, which every write to the thread bumps. One query, compiled once.
+_thread_state = PreparedValues(
+    lambda pk, now: (
+        Comment.objects.filter(
+            pk=pk, article__status=Article.Status.PUBLISHED, article__published_at__lte=now
+        )
+        .annotate(
+            root_version=Subquery(
+                Comment.objects.filter(tree_id=OuterRef("tree_id"), parent=None).values("thread_version")[:1]
+            )
+        )
+        .values_list(
+            "root_version",
+            "article_id",
+            "article__updated_at",
+            "article__comments_open",
+            "article__comments_close_at",
+            "article__published_at",
+        )
+    ),  # fmt: skip
+    pk=-918_273_645,
+    now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
+)
+
+
 def _shared_thread_page(request, pk):
     """The permalink page as every reader without a session sees it (articles.shared_page)."""
-    comment = None
 
     def load_state():
-        nonlocal comment
-        comment = _visible_comment(pk, with_thread_version=True)
-        article = comment.article
-        return (
-            comment.pk,
-            comment.root_version,
-            article.pk,
-            article.updated_at.timestamp(),
-            article.is_accepting_comments,
-            settings.COMMENT_DISPLAY_DEPTH,
-        )
+        row = _thread_state.first(pk=pk, now=timezone.now())
+        if row is None:
+            raise Http404("No published comment has this address.")
+        version, article_id, updated_at, comments_open, closes_at, published_at = row
+        article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
+        accepting = article.is_accepting_comments
+        return (pk, version, article_id, updated_at.timestamp(), accepting, settings.COMMENT_DISPLAY_DEPTH)
 
     def render_page(placeholders):
-        response = _thread_page(request, comment, pending=frozenset())
+        response = _thread_page(request, _visible_comment(pk), pending=frozenset())
         return SplicedPage.build(response.content.decode(), placeholders), response.status_code
 
     entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)
