@@ -1,23 +1,22 @@
 """schema.org JSON-LD for an article page, from what the page already loaded (no query)."""
 
+from django.utils.safestring import SafeString, mark_safe
+
+from comments.templatetags.threadline import script_safe_json
+
 
 def _person(name: str) -> dict:
     return {"@type": "Person", "name": name}
 
 
-def article_structured_data(request, article, comments: list[dict]) -> dict:
-    """An Article with its commentCount and the page's shown comments as Comment items.
+def article_structured_data(request, article, comments: list[str]) -> SafeString:
+    """The <script> element: an Article with its commentCount and the page's shown comments.
 
-    `comments` come from comments.threads.structured_comments (cached with their thread,
-    site-relative @ids); here they are made absolute for this request's host.
+    `comments` are JSON fragments from comments.threads.structured_comments (cached with their
+    thread, escaped for a <script>, site-relative @ids): joined here, no entry is encoded again,
+    and their @ids are made absolute for this request's host.
     """
     url = request.build_absolute_uri(article.get_absolute_url())
-    absolute = []
-    for entry in comments:
-        entry = {**entry, "@id": request.build_absolute_uri(entry["@id"])}
-        if "parentItem" in entry:
-            entry["parentItem"] = {"@id": request.build_absolute_uri(entry["parentItem"]["@id"])}
-        absolute.append(entry)
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -28,8 +27,11 @@ def article_structured_data(request, article, comments: list[dict]) -> dict:
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
         "commentCount": article.comment_count,
-        "comment": absolute,
     }
     if article.byline:
         data["author"] = _person(article.byline)
-    return data
+    origin = script_safe_json(request.build_absolute_uri("/").removesuffix("/"))[1:-1]
+    # Inside a JSON string a quote is escaped (\"), so this only ever matches an @id's value.
+    listed = ",".join(filter(None, comments)).replace('"@id": "/', f'"@id": "{origin}/')
+    text = script_safe_json(data)[:-1] + f', "comment": [{listed}]}}'
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')

@@ -9,6 +9,7 @@ same stack is the ceiling. Prints a Markdown table (paste it into bench/README.m
 """
 
 import argparse
+import gzip
 import os
 import statistics
 import sys
@@ -16,7 +17,15 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Gunicorn, Writer, bench_database_url, manage, production_env, run_wrk  # noqa: E402
+from common import (  # noqa: E402
+    BROWSER_HEADERS,
+    Gunicorn,
+    Writer,
+    bench_database_url,
+    manage,
+    production_env,
+    run_wrk,
+)
 
 
 def prepare(env: dict, sizes: list[int]) -> dict[int, dict]:
@@ -36,9 +45,12 @@ for size in {sizes!r}:
         slug=f"bench-{{size}}",
         defaults=dict(title=f"Bench {{size}}", body="Benchmark article.", status="published",
                       published_at=timezone.now()))
-    have = article.comments.count()
-    if have < size:
-        generate_discussion(article, comments=size - have, seed=size)
+    if article.comments.count() != size:  # the writer of an earlier run added replies: start again
+        article.delete()
+        article = Article.objects.create(
+            slug=f"bench-{{size}}", title=f"Bench {{size}}", body="Benchmark article.", status="published",
+            published_at=timezone.now())
+        generate_discussion(article, comments=size, seed=size)
     article.refresh_from_db()
     roots = list(article.comments.filter(parent=None).order_by("tree_id").values_list("pk", flat=True))
     deep = article.comments.filter(level=3).order_by("pk").values_list("pk", flat=True)[:1]
@@ -52,9 +64,12 @@ print(json.dumps(out))
     return {int(k): v for k, v in json.loads(output.strip().splitlines()[-1]).items()}
 
 
-def page_size(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return len(response.read())
+def page_size(url: str, headers: dict) -> tuple[int, int]:
+    """The page's size in bytes as sent (compressed if the server chose to) and as HTML."""
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+        sent = response.read()
+        encoded = response.headers.get("Content-Encoding") == "gzip"
+    return len(sent), len(gzip.decompress(sent)) if encoded else len(sent)
 
 
 def main() -> int:
@@ -64,6 +79,10 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000,10000,100000")
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
     parser.add_argument("--port", type=int, default=8101)
+    parser.add_argument("--modes", default="cold,warm,warm+writer")
+    parser.add_argument(
+        "--identity", action="store_true", help="send no Accept-Encoding (by default: a browser's)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     database_url = bench_database_url()
@@ -74,11 +93,12 @@ def main() -> int:
     cache = "Redis " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "local memory per worker"
     rows = []
     rss = {}
-    for mode in ["cold", "warm", "warm+writer"]:
+    headers = {} if args.identity else BROWSER_HEADERS
+    for mode in args.modes.split(","):
         mode_env = production_env(database_url, THREAD_CACHE="0" if mode == "cold" else "1")
         with Gunicorn(mode_env, args.port) as server:
-            ceiling = run_wrk(server.url + "/healthz", seconds=args.seconds)
-            rows.append(("/healthz (ceiling)", "-", mode, ceiling, 0, ceiling["rps"]))
+            ceiling = run_wrk(server.url + "/healthz", seconds=args.seconds, headers=headers)
+            rows.append(("/healthz (ceiling)", "-", mode, ceiling, (0, 0), ceiling["rps"]))
             for size in sizes:
                 info = data[size]
                 middle = max(1, (info["threads"] // 50) // 2 + 1)
@@ -94,30 +114,32 @@ def main() -> int:
                 for label, path in urls.items():
                     if mode != "cold":
                         for _ in range(3):
-                            page_size(server.url + path)  # warm every worker's cache a little
-                    result = run_wrk(server.url + path, seconds=args.seconds)
-                    rows.append((label, size, mode, result, page_size(server.url + path), ceiling["rps"]))
+                            page_size(server.url + path, headers)  # warm every worker's cache a little
+                    result = run_wrk(server.url + path, seconds=args.seconds, headers=headers)
+                    sizes_sent = page_size(server.url + path, headers)
+                    rows.append((label, size, mode, result, sizes_sent, ceiling["rps"]))
                 if writer:
                     writer.stop()
                     stored = sum(1 for s in writer.statuses if s == 302)
                     median = statistics.median(writer.timings) if writer.timings else float("nan")
                     rows.append(("reply POST", size, mode, {"rps": len(writer.timings) / (3 * args.seconds),
                                  "p50": median, "p99": max(writer.timings, default=float("nan")), "errors":
-                                 len(writer.statuses) - stored}, 0, ceiling["rps"]))  # fmt: skip
+                                 len(writer.statuses) - stored}, (0, 0), ceiling["rps"]))  # fmt: skip
             rss[mode] = server.worker_rss_mb()
     workers = os.environ.get("WEB_CONCURRENCY", "config default")
     elapsed = time.monotonic() - started
     print(
         f"\nCache: {cache}. Workers: {workers}. wrk: 8 connections, {args.seconds} s each, {elapsed:.0f} s\n"
     )
-    print("| what | comments | cache | req/s | p50 ms | p99 ms | non-2xx | page KB | of ceiling |")
+    encoding = "none" if args.identity else BROWSER_HEADERS["Accept-Encoding"]
+    print(f"Accept-Encoding: {encoding}. KB: sent / HTML.\n")
+    print("| what | comments | cache | req/s | p50 ms | p99 ms | non-2xx | KB | of ceiling |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
-    for label, size, mode, r, size_bytes, ceiling in rows:
+    for label, size, mode, r, (sent, html), ceiling in rows:
         share = f"{r['rps'] / ceiling:.0%}" if label != "reply POST" else "-"
         comments = size if isinstance(size, str) else f"{size:,}"
-        figures = (
-            f"{r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | {size_bytes / 1024:.0f}"
-        )
+        kilobytes = f"{sent / 1024:.0f} / {html / 1024:.0f}"
+        figures = f"{r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | {kilobytes}"
         print(f"| {label} | {comments} | {mode} | {figures} | {share} |")
     print("\nWorker RSS after each run (MB): " + "; ".join(f"{m}: {v}" for m, v in rss.items()))
     return 0

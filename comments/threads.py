@@ -4,13 +4,14 @@ A discussion page costs a constant number of queries, whatever the discussion's
 size: the page's top-level comments (one query), then, for the threads whose HTML
 is not cached yet, all their replies down to the display depth (one query).
 
-Each thread's HTML is cached under its thread_version, which every write to the
+Each thread's HTML is cached with its thread_version, which every write to the
 thread bumps in the same transaction: a reply makes its own thread's entry
-unreachable and leaves the other threads of the page warm. Nothing per reader is
+stale (replaced at the next reading) and leaves the other threads of the page warm. Nothing per reader is
 ever inside a cached thread (no CSRF token, no sign-in state); threads in which
 a reader has something of their own are rendered for them alone.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,12 +22,14 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.shared_page import deflate_segment
 from comments import ownership
 from comments.models import Comment
 from comments.render import render_items, url_pattern
+from comments.templatetags.threadline import script_safe_json
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 2
+RENDER_VERSION = 4
 STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
@@ -36,11 +39,30 @@ SORTS = {
     "replies": ("Most replies", [(F("rght") - F("lft")).desc(), "tree_id"]),
 }
 DEFAULT_SORT = "oldest"
-# What rendering a thread reads: not the source text, email, IP or user agent.
+# What rendering a thread reads: not the email, IP or user agent (body: the JSON-LD excerpt).
 RENDERED_FIELDS = [
-    "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name", "created_at",
-    "edited_at", "user_id", "body", "body_html",
+    "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
+    "created_at", "edited_at", "user_id", "body", "body_html",
 ]  # fmt: skip
+
+
+class RenderedComment(namedtuple("RenderedComment", RENDERED_FIELDS)):
+    """A comment as a thread's rendering reads it, straight from its row: no model instance.
+
+    Building Comment instances (Django's and django-mptt's set-up per instance) was a third
+    of the time of rendering a page of threads with nothing cached.
+    """
+
+    __slots__ = ()
+    Status = Comment.Status
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == Comment.Status.APPROVED
+
+    @property
+    def reply_count(self) -> int:
+        return (self.rght - self.lft - 1) // 2
 
 
 @dataclass
@@ -94,7 +116,8 @@ class Discussion:
 
     page: Page
     threads: list[SafeString]
-    structured: list[dict]
+    structured: list[str]  # each thread's JSON-LD comments (structured_comments)
+    packed: list[bytes | None]  # each thread's HTML deflated, for the shared page (None: not shared)
 
 
 def discussion_page(
@@ -111,19 +134,22 @@ def discussion_page(
     paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
     page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
-        return Discussion(page, [], [])
+        return Discussion(page, [], [], [])
     personal_tree_ids = _personal_tree_ids(article, reader)
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
-    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{article.discussion_version}:{sort}:{page.number}"
-    threads = cache.get(page_key) if use_cache else None
+    # One entry per page, holding the discussion_version it was made for: a write replaces it.
+    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{sort}:{page.number}"
+    cached = cache.get(page_key) if use_cache else None
+    threads = cached[1] if cached is not None and cached[0] == article.discussion_version else None
     if threads is None:
         threads = _page_threads(article, page, personal_tree_ids, reader)
         if use_cache:
-            cache.set(page_key, threads, THREAD_CACHE_SECONDS)
+            cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
     return Discussion(
         page,
-        [mark_safe(html) for html, _ in threads],
-        [entry for _, entries in threads for entry in entries],
+        [mark_safe(html) for html, _, _ in threads],
+        [structured for _, structured, _ in threads],
+        [packed for _, _, packed in threads],
     )
 
 
@@ -138,24 +164,31 @@ def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
     return frozenset(Comment.objects.for_article(article).filter(own).values_list("tree_id", flat=True))
 
 
-def _page_threads(article, page: Page, personal_tree_ids, reader: Reader) -> list[tuple[str, list]]:
+def _page_threads(
+    article, page: Page, personal_tree_ids, reader: Reader
+) -> list[tuple[str, str, bytes | None]]:
+    """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
+    HTML deflated once for the pages served compressed (articles.shared_page)."""
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
-    keys = {
-        tree_id: thread_cache_key(article, tree_id, version)
-        for tree_id, version in versions.items()
-        if tree_id not in personal_tree_ids
-    }
+    shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
+    keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
-    rendered = {tree_id: cached[key] for tree_id, key in keys.items() if key in cached}
+    rendered = {
+        tree_id: cached[key][1]
+        for tree_id, key in keys.items()
+        if key in cached and cached[key][0] == versions[tree_id]
+    }
     missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
         fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
+        for tree_id, (html, structured) in fresh.items():
+            shared_thread = settings.THREAD_CACHE_ENABLED and tree_id in keys
+            rendered[tree_id] = (html, structured, deflate_segment(html.encode()) if shared_thread else None)
         if settings.THREAD_CACHE_ENABLED:
             cache.set_many(
-                {keys[tree_id]: fresh[tree_id] for tree_id in missing if tree_id in keys},
+                {keys[t]: (versions[t], rendered[t]) for t in missing if t in keys},
                 THREAD_CACHE_SECONDS,
             )
-        rendered.update(fresh)
     return [rendered[tree_id] for tree_id in versions]
 
 
@@ -165,21 +198,23 @@ def _cache_prefix(article) -> str:
     return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}"
 
 
-def thread_cache_key(article, tree_id: int, version: int) -> str:
-    return f"{_cache_prefix(article)}:{tree_id}:{version}"
+def thread_cache_key(article, tree_id: int) -> str:
+    """One entry per thread, holding the thread_version it was rendered at: a write replaces it."""
+    return f"{_cache_prefix(article)}:{tree_id}"
 
 
 def render_threads(
     article, tree_ids: list[int], *, reader: Reader = Reader(), personal=frozenset()
-) -> dict[int, tuple[str, list[dict]]]:
-    """HTML and JSON-LD entries of each thread (its comments to the display depth): one query.
+) -> dict[int, tuple[str, str]]:
+    """HTML and JSON-LD comments of each thread (its comments to the display depth): one query.
 
     Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
-    threads: dict[int, list[Comment]] = {tree_id: [] for tree_id in tree_ids}
-    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).only(*RENDERED_FIELDS)
-    for comment in rows.order_by("tree_id", "lft"):
+    threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
+    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).values_list(*RENDERED_FIELDS)
+    for row in rows.order_by("tree_id", "lft"):
+        comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
     rendered = {}
     for tree_id, comments in threads.items():
@@ -194,8 +229,10 @@ def render_threads(
     return rendered
 
 
-def structured_comments(items: list[ThreadItem]) -> list[dict]:
-    """schema.org Comment entries for the shown, approved comments (site-relative @ids)."""
+def structured_comments(items: list[ThreadItem]) -> str:
+    """schema.org Comment entries for the shown, approved comments, as a fragment of JSON (the
+    entries, comma-separated) ready for a <script>: site-relative @ids, made absolute by
+    articles.structured_data. Cached with the thread: a page joins its threads' fragments."""
     thread_url = url_pattern("comments:thread")
     entries = []
     for item in items:
@@ -215,7 +252,7 @@ def structured_comments(items: list[ThreadItem]) -> list[dict]:
         if comment.parent_id:
             entry["parentItem"] = {"@id": thread_url.format(pk=comment.parent_id)}
         entries.append(entry)
-    return entries
+    return script_safe_json(entries)[1:-1]
 
 
 def subtree_items(comment: Comment, own_pending: frozenset[int] = frozenset()) -> list[ThreadItem]:

@@ -1,11 +1,15 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -13,6 +17,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
+from articles.shared_page import SplicedPage, accepts_gzip, is_shared, shared_entry, shared_response
 from articles.views import render_article
 from comments import ownership
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
@@ -27,7 +32,8 @@ from comments.services import (
     post_comment,
     report_comment,
 )
-from comments.threads import ThreadItem, render_items, subtree_items
+from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
+from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
@@ -169,9 +175,14 @@ def _visible_comment(pk) -> Comment:
 @require_GET
 def comment_thread(request, pk):
     """One comment with its ancestors as context and its replies below: the permalink page."""
-    comment = _visible_comment(pk)
+    if is_shared(request):
+        return _shared_thread_page(request, pk)
+    return _thread_page(request, _visible_comment(pk))
+
+
+def _thread_page(request, comment, *, pending=None):
     ancestors = list(comment.get_ancestors())
-    items = subtree_items(comment, own_pending(request))
+    items = subtree_items(comment, own_pending(request) if pending is None else pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
         render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
@@ -182,6 +193,52 @@ def comment_thread(request, pk):
         {"article": comment.article, "comment": comment, "ancestors": ancestors, "thread": thread},
         status=200 if items else 404,
     )
+
+
+# A permalink page's state for readers without a session: its article (published) and the
+# version of its thread, which every write to the thread bumps. One query, compiled once.
+_thread_state = PreparedValues(
+    lambda pk, now: (
+        Comment.objects.filter(
+            pk=pk, article__status=Article.Status.PUBLISHED, article__published_at__lte=now
+        )
+        .annotate(
+            root_version=Subquery(
+                Comment.objects.filter(tree_id=OuterRef("tree_id"), parent=None).values("thread_version")[:1]
+            )
+        )
+        .values_list(
+            "root_version",
+            "article_id",
+            "article__updated_at",
+            "article__comments_open",
+            "article__comments_close_at",
+            "article__published_at",
+        )
+    ),  # fmt: skip
+    pk=-918_273_645,
+    now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
+)
+
+
+def _shared_thread_page(request, pk):
+    """The permalink page as every reader without a session sees it (articles.shared_page)."""
+
+    def load_state():
+        row = _thread_state.first(pk=pk, now=timezone.now())
+        if row is None:
+            raise Http404("No published comment has this address.")
+        version, article_id, updated_at, comments_open, closes_at, published_at = row
+        article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
+        accepting = article.is_accepting_comments
+        return (pk, version, article_id, updated_at.timestamp(), accepting, settings.COMMENT_DISPLAY_DEPTH)
+
+    def render_page(placeholders):
+        response = _thread_page(request, _visible_comment(pk), pending=frozenset())
+        return SplicedPage.build(response.content.decode(), placeholders), response.status_code
+
+    entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)
+    return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
 @require_GET

@@ -175,6 +175,10 @@ THREADS_PER_PAGE = int(os.environ.get("THREADS_PER_PAGE", "50"))
 COMMENT_DISPLAY_DEPTH = int(os.environ.get("COMMENT_DISPLAY_DEPTH", "6"))
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 THREAD_CACHE_ENABLED = env_bool("THREAD_CACHE", True)  # off only to measure cold rendering
+# How long a process may serve a page of readers without a session before asking the database
+# whether it changed (articles.shared_page): how late, at most, they would see a new comment.
+# 0 (the default): never late, every instance shows every approved comment at once.
+SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "0"))
 
 LOGGING = {
     "version": 1,

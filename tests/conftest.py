@@ -47,7 +47,10 @@ def abuse_protection_off(settings):
     """
     from django.core.cache import cache
 
+    from articles.shared_page import recent_pages
+
     cache.clear()  # no counts or refusal-log dedup keys leak from one test into the next
+    recent_pages.clear()
     settings.RATE_LIMITS_ENABLED = False
     settings.COMMENT_MIN_FILL_SECONDS = 0
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from comments.checks import find_tree_problems
 from comments.models import Comment
 from comments.services import delete_own_comment, edit_comment
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import comment_elements
 
 pytestmark = pytest.mark.django_db
@@ -268,6 +268,24 @@ def test_article_page_has_title_description_open_graph_and_json_ld(client, artic
     ]
     assert data["comment"][0]["text"].endswith("</script><script>x</script>")
     assert data["comment"][1]["parentItem"]["@id"].endswith(reverse("comments:thread", args=[root.pk]))
+
+
+def test_json_ld_lists_the_comments_of_the_first_page_only(client, settings):
+    settings.THREADS_PER_PAGE = 1
+    article = ArticleFactory()
+    first, second = (
+        CommentFactory(article=article, body="First"),
+        CommentFactory(article=article, body="Second"),
+    )
+
+    pages = [client.get(article.get_absolute_url(), {"page": number}).text for number in (1, 2)]
+
+    data = [
+        json.loads(re.search(r'type="application/ld\+json">(.*?)</script>', p, re.S).group(1)) for p in pages
+    ]
+    assert [c["text"] for c in data[0]["comment"]] == ["First"]
+    assert data[1]["comment"] == [] and data[1]["commentCount"] == 2
+    assert f'id="comment-{second.pk}"' in pages[1] and f'id="comment-{first.pk}"' not in pages[1]
 
 
 def test_comments_show_dates_for_relative_times_and_local_avatars(client, article):

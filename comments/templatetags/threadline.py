@@ -61,7 +61,21 @@ def reltime(value: datetime) -> SafeString:
 
 
 @register.filter(is_safe=True)
-def ld_json(data) -> SafeString:
-    """A JSON-LD <script> element, escaped like json_script so reader text cannot break out."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
-    return mark_safe(f'<script type="application/ld+json">{text}</script>')
+def abstime(value: datetime) -> SafeString:
+    """<time> with the absolute date and time, made relative by the script: unlike reltime,
+    right in a page that stays cached (the markup of comments.render)."""
+    if value is None:
+        return mark_safe("")
+    local = timezone.localtime(value)
+    when = f"{local:%-d %b %Y, %H:%M}"
+    return mark_safe(
+        f'<time datetime="{local.isoformat()}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+    )
+
+
+def script_safe_json(data) -> str:
+    """JSON escaped like json_script's, so that reader text cannot end a <script> element."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    for char, escaped in _JSON_SCRIPT_ESCAPES.items():  # str.replace: far faster than translate()
+        text = text.replace(chr(char), escaped)
+    return text
