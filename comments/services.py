@@ -14,12 +14,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, When
 from django.utils import timezone
 
 from articles.models import Article
 from comments import moderation
 from comments.models import Ban, Comment, ModerationRules, Report
+from config.prepared import PreparedValues
 from notifications.services import comment_saved
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
@@ -36,18 +37,33 @@ INSERT_FIELDS = tuple(
 )
 # The parent under the lock, and for the redirect the threads of its article before its own
 # (the page the reply lands on; NULL past the display depth, where it lands on a continue page,
-# so PostgreSQL counts only when the count is used). Hand-written (issue 9): through the ORM,
-# building and compiling this read cost more CPU than all PostgreSQL does for it.
-PARENT_SQL = f"""
-    SELECT {", ".join(INSERT_FIELDS)},
-        CASE WHEN level < %(depth)s - 1 THEN (
-            SELECT count(*) FROM {Comment._meta.db_table} AS root
-            WHERE root.article_id = comment.article_id AND root.parent_id IS NULL
-              AND root.tree_id < comment.tree_id
-        ) END
-    FROM {Comment._meta.db_table} AS comment
-    WHERE id = %(pk)s
-"""
+# so PostgreSQL counts only when the count is used). Compiled once (config.prepared): through
+# the ORM, building and compiling this read cost more CPU than all PostgreSQL does for it.
+_parent_under_lock = PreparedValues(
+    lambda pk, last_level: (
+        Comment.objects.filter(pk=pk)
+        .annotate(
+            roots_before=Case(
+                When(
+                    level__lt=last_level,
+                    then=Subquery(
+                        Comment.objects.roots()
+                        .filter(article_id=OuterRef("article_id"), tree_id__lt=OuterRef("tree_id"))
+                        .order_by()
+                        .annotate(count=Func(F("pk"), function="COUNT"))
+                        .values("count")
+                    ),
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by()
+        .values_list(*INSERT_FIELDS, "roots_before")
+    ),
+    pk=-THREAD_LOCK_NAMESPACE,
+    last_level=THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
+)
 
 
 class CommentRefused(ValidationError):
@@ -212,9 +228,7 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
         raise ParentRefused("The comment you are replying to cannot be found.")
     # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
     # so it sees every change committed by the writer that held the lock before us.
-    with connection.cursor() as cursor:
-        cursor.execute(PARENT_SQL, {"pk": parent.pk, "depth": settings.COMMENT_DISPLAY_DEPTH})
-        row = cursor.fetchone()
+    row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
     if row is None:
         raise ParentRefused("The comment you are replying to cannot be found.")
     parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[:-1])

@@ -1,14 +1,16 @@
 """The same author posting the same text again within a few minutes."""
 
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from comments.models import Comment
+from config.prepared import PreparedValues
 
 # First key of the two-key advisory lock (see comments.services.THREAD_LOCK_NAMESPACE).
 AUTHOR_LOCK_NAMESPACE = 0x7EAE
@@ -33,20 +35,35 @@ def lock_author(key: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [AUTHOR_LOCK_NAMESPACE, key])
 
 
-# Hand-written (issue 9): this query runs on every post, and building and compiling it through
-# the ORM cost six times what PostgreSQL spends on it (bench/profile_post.py). The same
-# conditions as recent_same_text(), whose plan tests/test_bot_traps.py checks, plus this form's
-# token. UPPER(author_email) is the guest index's expression; a member's comments are found by
-# user_id (the user's comments are few in any window).
-DUPLICATE_SQL = f"""
-    SELECT id FROM {Comment._meta.db_table}
-    WHERE submission_token = %(token)s
-       OR (created_at >= %(since)s AND body = %(body)s AND {{author}})
-    ORDER BY submission_token = %(token)s DESC NULLS LAST, created_at DESC
-    LIMIT 1
-"""
-GUEST = "user_id IS NULL AND UPPER(author_email) = UPPER(%(email)s)"
-MEMBER = "user_id = %(user_id)s"
+# Runs on every post: compiled once (config.prepared), as building and compiling it through the
+# ORM cost six times what PostgreSQL spends on it (bench/profile_post.py). The conditions are
+# recent_same_text()'s (its plan is checked in tests/test_bot_traps.py), plus this form's token,
+# whose comment sorts first.
+def _duplicate_query(author: Callable[..., Q]):
+    def build(token, since, body, **who):
+        same_form = Q(submission_token=token)
+        return (
+            Comment.objects.filter(same_form | Q(created_at__gte=since, body=body) & author(**who))
+            .order_by(Case(When(same_form, then=Value(0)), default=Value(1)), "-created_at")
+            .values_list("pk")[:1]
+        )
+
+    return build
+
+
+STAND_INS = {
+    "token": uuid.UUID(int=0x7EAE),
+    "since": datetime(2000, 1, 1, tzinfo=UTC),
+    "body": "-stand-in-body-",
+}
+_guest_duplicate = PreparedValues(
+    _duplicate_query(lambda email: Q(user__isnull=True, author_email__iexact=email)),
+    **STAND_INS,
+    email="-stand-in-email-",
+)
+_member_duplicate = PreparedValues(
+    _duplicate_query(lambda user_id: Q(user_id=user_id)), **STAND_INS, user_id=-0x7EAE
+)
 
 
 def find_duplicate(
@@ -55,17 +72,15 @@ def find_duplicate(
     """The comment this very form stored (its submission_token), else the author's newest comment
     with exactly this text within COMMENT_DUPLICATE_WINDOW, if any: one indexed query (two when
     one is found: the comment with its article, for the redirect)."""
-    member = user is not None and user.is_authenticated
-    params = {
+    values = {
         "token": submission_token,
         "since": timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW),
         "body": body.strip(),
-        "email": author_email.strip(),
-        "user_id": user.pk if member else None,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(DUPLICATE_SQL.format(author=MEMBER if member else GUEST), params)
-        row = cursor.fetchone()
+    if user is not None and user.is_authenticated:
+        row = _member_duplicate.first(**values, user_id=user.pk)
+    else:
+        row = _guest_duplicate.first(**values, email=author_email.strip())
     return Comment.objects.select_related("article").get(pk=row[0]) if row else None
 
 
