@@ -165,6 +165,7 @@ class RecentPages:
         self.size = size
         self._entries: OrderedDict[str, tuple[float, SharedEntry]] = OrderedDict()
         self._lock = threading.Lock()
+        self._making = [threading.Lock() for _ in range(16)]
 
     def get(self, key: str, *, max_age: float | None = None) -> SharedEntry | None:
         with self._lock:
@@ -180,6 +181,10 @@ class RecentPages:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def making(self, key: str) -> threading.Lock:
+        """The lock to hold while making the page under key (one of a fixed few, by key)."""
+        return self._making[hash(key) % len(self._making)]
 
     def clear(self) -> None:
         with self._lock:
@@ -203,15 +208,22 @@ def shared_entry(
         return entry
     state = load_state()
     entry = recent_pages.get(key)
-    if (entry is None or entry.state != state) and not _local_cache():
-        entry = cache.get(key)  # made by another process
-    if entry is None or entry.state != state:
-        placeholders = {name: secrets.token_hex(16) for name in FILLERS}
-        page, status = render(placeholders)
-        entry = SharedEntry(state, page, status)
-        if not _local_cache():  # a local-memory cache is this process's alone
-            cache.set(key, entry, SHARED_PAGE_CACHE_SECONDS)
-    recent_pages.put(key, entry)
+    if entry is not None and entry.state == state:
+        recent_pages.put(key, entry)
+        return entry
+    # After a new comment every thread of the process serving the page would make it at once:
+    # one makes it, the others wait for it (a burst of identical work was the p99 under writes).
+    with recent_pages.making(key):
+        entry = recent_pages.get(key)
+        if (entry is None or entry.state != state) and not _local_cache():
+            entry = cache.get(key)  # made by another process
+        if entry is None or entry.state != state:
+            placeholders = {name: secrets.token_hex(16) for name in FILLERS}
+            page, status = render(placeholders)
+            entry = SharedEntry(state, page, status)
+            if not _local_cache():  # a local-memory cache is this process's alone
+                cache.set(key, entry, SHARED_PAGE_CACHE_SECONDS)
+        recent_pages.put(key, entry)
     return entry
 
 

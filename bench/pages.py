@@ -97,6 +97,7 @@ def main() -> int:
     for mode in args.modes.split(","):
         mode_env = production_env(database_url, THREAD_CACHE="0" if mode == "cold" else "1")
         with Gunicorn(mode_env, args.port) as server:
+            run_wrk(server.url + "/healthz", seconds=1, headers=headers)  # fresh workers: warm up
             ceiling = run_wrk(server.url + "/healthz", seconds=args.seconds, headers=headers)
             rows.append(("/healthz (ceiling)", "-", mode, ceiling, (0, 0), ceiling["rps"]))
             for size in sizes:

@@ -3,6 +3,8 @@
 import gzip
 import re
 import secrets
+import threading
+import time
 
 import pytest
 from django.core.cache import cache
@@ -242,3 +244,27 @@ def test_the_assembled_shared_page_is_the_page_rendered_whole(client, settings, 
     html = gzip.decompress(shared.content).decode()
     assert without_tokens(html) == without_tokens(whole.text)
     assert ">16 comments</h2>" in html  # 5 threads, 10 replies, then one more
+
+
+def test_threads_of_one_process_make_a_changed_page_once_and_share_it():
+    made = []
+    started = threading.Barrier(6)
+
+    def render(placeholders):
+        made.append(1)
+        time.sleep(0.2)  # the others arrive while it is being made
+        return SplicedPage.build("<p>page</p>", placeholders), 200
+
+    def reader(results):
+        started.wait()
+        results.append(shared_page.shared_entry("articlepage:test:single", lambda: ("v2",), render))
+
+    results = []
+    readers = [threading.Thread(target=reader, args=(results,)) for _ in range(6)]
+    for thread in readers:
+        thread.start()
+    for thread in readers:
+        thread.join(10)
+
+    assert len(made) == 1
+    assert len(results) == 6 and all(entry is results[0] for entry in results)
