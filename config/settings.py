@@ -100,12 +100,13 @@ DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
     "options": f"-c statement_timeout={int(os.environ.get('DATABASE_STATEMENT_TIMEOUT_MS', '10000'))}",
 }
-# Issue 9: parameters bound by the server, and statements run 5 times on a connection prepared
+# Opt-in: parameters bound by the server, and statements run 5 times on a connection prepared
 # there, so PostgreSQL stops planning a post's dozen statements afresh each time (PostgreSQL CPU
-# per post 4.5 -> 3.0 ms, gunicorn's 12 -> 9.6, bench/README.md). Django leaves both off for
-# connection poolers' sake: behind pgbouncer older than 1.21, or without its
-# max_prepared_statements, set DATABASE_PREPARED_STATEMENTS=0.
-if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+# per post 4.5 -> 3.0 ms, gunicorn's 12 -> 9.6, bench/README.md). Off by default, as in Django:
+# a server-bound query takes at most 65,535 parameters, and Django's cascading delete of an
+# article with a very large discussion (the admin's) sends one parameter per comment and fails;
+# poolers also need care (pgbouncer 1.21+ with max_prepared_statements).
+if env_bool("DATABASE_PREPARED_STATEMENTS", False):
     DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 
 if REDIS_URL:

@@ -56,10 +56,27 @@ def test_production_settings_start_with_a_secret_key():
 
 
 @pytest.mark.django_db
-def test_database_binds_parameters_server_side_and_prepares_repeated_statements():
+def test_parameters_are_bound_by_the_client_unless_prepared_statements_are_asked_for():
     from django.db import connection
 
-    connection.ensure_connection()
+    options = {"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1:1/x"}
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    asked = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **options,
+             "DATABASE_PREPARED_STATEMENTS": "1"},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
 
-    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
-    assert connection.connection.prepare_threshold == 5  # issue 9: a post's statements planned once
+    # By default, as in Django: a server-bound query takes at most 65,535 parameters, and
+    # deleting an article with a larger discussion would fail.
+    assert "server_side_binding" not in connection.settings_dict["OPTIONS"]
+    assert "'server_side_binding': True" in asked.stdout and "'prepare_threshold': 5" in asked.stdout
+
+
+def test_a_query_with_more_parameters_than_a_server_bound_one_takes_runs(db):
+    # What Django's cascading delete of an article with a very large discussion sends: one
+    # parameter per comment. Bound by the server, past 65,535 it fails.
+    from comments.models import Comment
+
+    assert Comment.objects.filter(pk__in=range(1, 70_000)).count() == 0
