@@ -95,18 +95,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Threadline runs on PostgreSQL only: DATABASE_URL must be postgres://…")
+DATABASES["default"]["ENGINE"] = "config.postgresql"  # Django's, batching bulk operations
 DATABASES["default"]["OPTIONS"] = {
     # Fail fast when the database is down: the reader gets a 503 page, not a hang.
     "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
     "options": f"-c statement_timeout={int(os.environ.get('DATABASE_STATEMENT_TIMEOUT_MS', '10000'))}",
 }
-# Opt-in: parameters bound by the server, and statements run 5 times on a connection prepared
-# there, so PostgreSQL stops planning a post's dozen statements afresh each time (PostgreSQL CPU
-# per post 4.5 -> 3.0 ms, gunicorn's 12 -> 9.6, bench/README.md). Off by default, as in Django:
-# a server-bound query takes at most 65,535 parameters, and Django's cascading delete of an
-# article with a very large discussion (the admin's) sends one parameter per comment and fails;
-# poolers also need care (pgbouncer 1.21+ with max_prepared_statements).
-if env_bool("DATABASE_PREPARED_STATEMENTS", False):
+# Parameters bound by the server, and statements run 5 times on a connection prepared there,
+# so PostgreSQL stops planning a post's dozen statements afresh each time (a reply's server time
+# 16.6 -> 9-11 ms, bench/README.md). Django leaves both off: a server-bound statement takes at
+# most 65,535 parameters (config.postgresql batches Django's bulk operations under it), and
+# poolers need care (pgbouncer 1.21+ with max_prepared_statements; else set this to 0).
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 
 if REDIS_URL:
@@ -307,6 +307,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
     )
+    DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
     READ_REPLICA_ALIAS = "replica"
 elif TESTING:

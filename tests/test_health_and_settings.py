@@ -56,27 +56,38 @@ def test_production_settings_start_with_a_secret_key():
 
 
 @pytest.mark.django_db
-def test_parameters_are_bound_by_the_client_unless_prepared_statements_are_asked_for():
+def test_database_binds_parameters_server_side_and_prepares_repeated_statements():
     from django.db import connection
 
-    options = {"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1:1/x"}
-    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
-    asked = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {show}"],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **options,
-             "DATABASE_PREPARED_STATEMENTS": "1"},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    connection.ensure_connection()
 
-    # By default, as in Django: a server-bound query takes at most 65,535 parameters, and
-    # deleting an article with a larger discussion would fail.
-    assert "server_side_binding" not in connection.settings_dict["OPTIONS"]
-    assert "'server_side_binding': True" in asked.stdout and "'prepare_threshold': 5" in asked.stdout
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    assert connection.connection.prepare_threshold == 5  # issue 9: a post's statements planned once
 
 
-def test_a_query_with_more_parameters_than_a_server_bound_one_takes_runs(db):
-    # What Django's cascading delete of an article with a very large discussion sends: one
-    # parameter per comment. Bound by the server, past 65,535 it fails.
+@pytest.mark.django_db
+def test_deleting_an_article_batches_its_discussion_under_the_bound_parameter_limit(monkeypatch):
+    # Bound by the server, a statement takes at most 65,535 parameters; Django's cascading delete
+    # of an article sends one per comment. The limit is lowered here so 600 comments cross it.
+    from django.db import connection
+
+    from articles.models import Article
+    from comments.generator import generate_discussion
     from comments.models import Comment
+    from config.postgresql import base
+    from tests.factories import ArticleFactory
 
-    assert Comment.objects.filter(pk__in=range(1, 70_000)).count() == 0
+    monkeypatch.setattr(base, "MAX_BOUND_PARAMETERS", 250)
+    article = ArticleFactory()
+    generate_discussion(article, comments=600, seed=3)
+    counts = []
+
+    def count_parameters(execute, sql, params, many, context):
+        counts.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_parameters):
+        Article.objects.get(pk=article.pk).delete()
+
+    assert not Comment.objects.filter(article_id=article.pk).exists()
+    assert max(counts) <= 250 and len(counts) > 3  # several batches, none over the limit
