@@ -43,9 +43,13 @@ def article_list(request):
 
 @require_safe
 def article_detail(request, slug):
+    article = None
     if is_shared(request):
-        return _shared_article_page(request, slug)
-    article = published_article(slug)
+        try:
+            return _shared_article_page(request, slug)
+        except NotShared as not_shared:
+            article = not_shared.article
+    article = article or published_article(slug)
     if article is None:
         raise Http404(NO_ARTICLE)
     validators = None
@@ -61,6 +65,15 @@ def article_detail(request, slug):
 
 
 NO_ARTICLE = "No published article has this address."
+
+
+class NotShared(Exception):
+    """The URL names no page of its own (a page number that is not one of the article's):
+    rendered for the request, not kept, so made-up URLs cannot fill the cache."""
+
+    def __init__(self, article):
+        super().__init__(article.slug)
+        self.article = article
 
 
 def _page_state(article) -> tuple:
@@ -100,7 +113,7 @@ def _shared_article_page(request, slug) -> HttpResponse:
     """The page as every reader without a session sees it, cached whole (articles.shared_page):
     one entry per article, sort and page number, replaced when what it shows changes."""
     sort = normalise_sort(request.GET.get("sort"))
-    page = str(request.GET.get("page", "1"))[:12]
+    page = request.GET.get("page", "1")
     origin = request.build_absolute_uri("/")  # the page names its own address (canonical URL, JSON-LD)
     article = None
 
@@ -109,6 +122,9 @@ def _shared_article_page(request, slug) -> HttpResponse:
         article = published_article(slug)
         if article is None:
             raise Http404(NO_ARTICLE)
+        pages = max(1, -(-article.thread_count // settings.THREADS_PER_PAGE))
+        if not (page.isdigit() and page == str(int(page)) and 1 <= int(page) <= pages):
+            raise NotShared(article)  # ?page=x, 01 or past the end: answered as always, never kept
         return _page_state(article)
 
     def render(placeholders):

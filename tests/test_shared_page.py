@@ -268,3 +268,13 @@ def test_threads_of_one_process_make_a_changed_page_once_and_share_it():
 
     assert len(made) == 1
     assert len(results) == 6 and all(entry is results[0] for entry in results)
+
+
+@pytest.mark.parametrize("page", ["abc", "01", "0", "999", "-1", "2 "])
+def test_a_page_number_that_is_not_one_of_the_articles_is_answered_but_not_kept(client, article, page):
+    response = client.get(article.get_absolute_url(), {"page": page})
+
+    assert response.status_code == 200
+    assert f'id="comment-{Comment.objects.filter(article=article).first().pk}"' in response.text
+    assert not any(key.startswith("articlepage:") for key in shared_page.recent_pages._entries)
+    assert not any("articlepage:" in key for key in cache._cache)
