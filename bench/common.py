@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -135,6 +136,22 @@ def run_wrk(
         "p99": _ms(*p99),
         "errors": int(errors.group(1)) if errors else 0,
     }
+
+
+class FormFields(HTMLParser):
+    """The first comment form on a page: its action and its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "comment-form" in (attrs.get("class") or "") and self.action is None:
+            self.action = attrs.get("action")
+        elif tag == "input" and self.action and attrs.get("name") and attrs["name"] not in self.fields:
+            self.fields[attrs["name"]] = attrs.get("value") or ""
 
 
 class FormClient:

@@ -30,12 +30,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psutil
-from common import production_env  # bench/common.py: the benches share one environment
+from common import FormFields, production_env  # bench/common.py: the benches share one environment
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -163,22 +162,6 @@ def request(port: int, method: str, path: str, *, body: str | None = None, heade
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
-
-
-class FormFields(HTMLParser):
-    """The first comment form on a page: its action and its inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and "comment-form" in (attrs.get("class") or "") and self.action is None:
-            self.action = attrs.get("action")
-        elif tag == "input" and self.action and attrs.get("name") and attrs["name"] not in self.fields:
-            self.fields[attrs["name"]] = attrs.get("value") or ""
 
 
 def start_gunicorn(args, env: dict) -> subprocess.Popen:

@@ -17,29 +17,12 @@ import statistics
 import sys
 import time
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 
-from common import bench_database_url, production_env
+from common import FormFields, bench_database_url, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-class FormFields(HTMLParser):
-    """The first comment form on a page: its action and its inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and "comment-form" in (attrs.get("class") or "") and self.action is None:
-            self.action = attrs.get("action")
-        elif tag == "input" and self.action and attrs.get("name") and attrs["name"] not in self.fields:
-            self.fields[attrs["name"]] = attrs.get("value") or ""
 
 
 def main(argv=None) -> int:
