@@ -55,14 +55,8 @@ class RenderedComment(namedtuple("RenderedComment", RENDERED_FIELDS)):
 
     __slots__ = ()
     Status = Comment.Status
-
-    @property
-    def is_approved(self) -> bool:
-        return self.status == Comment.Status.APPROVED
-
-    @property
-    def reply_count(self) -> int:
-        return (self.rght - self.lft - 1) // 2
+    is_approved = Comment.is_approved  # the model's own properties: they read only row fields
+    reply_count = Comment.reply_count
 
 
 @dataclass
