@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from comments.templatetags.threadline import avatar
+from comments.templatetags.threadline import avatar, time_element
 
 
 @functools.cache
@@ -58,14 +58,11 @@ def render_items(
         append('<article class="highlight" aria-current="true">' if pk == highlight else "<article>")
         if comment.is_approved or item.awaiting:
             author = escape(comment.author_name)
-            created = comment.created_at.astimezone(zone)
-            when = f"{created:%-d %b %Y, %H:%M}"
             append(
                 f'<header class="comment-meta">{avatar(comment.author_name)}'
                 f'<span class="author">{author}</span> '
                 f'<a class="permalink" href="{thread_url.format(pk=pk)}">'
-                f'<time datetime="{created.isoformat()}" title="{when} {created.tzname()}" data-relative>'
-                f"{when}</time></a>"
+                f"{time_element(comment.created_at.astimezone(zone))}</a>"
             )
             if comment.edited_at:
                 append(' <span class="edited">edited</span>')

@@ -60,17 +60,17 @@ def reltime(value: datetime) -> SafeString:
     )
 
 
+def time_element(local: datetime) -> str:
+    """<time> with the absolute date and time (already in the reader's time zone), made relative
+    by the script: unlike reltime's, right in a page that stays cached."""
+    when = f"{local:%-d %b %Y, %H:%M}"
+    return f'<time datetime="{local.isoformat()}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+
+
 @register.filter(is_safe=True)
 def abstime(value: datetime) -> SafeString:
-    """<time> with the absolute date and time, made relative by the script: unlike reltime,
-    right in a page that stays cached (the markup of comments.render)."""
-    if value is None:
-        return mark_safe("")
-    local = timezone.localtime(value)
-    when = f"{local:%-d %b %Y, %H:%M}"
-    return mark_safe(
-        f'<time datetime="{local.isoformat()}" title="{when} {local.tzname()}" data-relative>{when}</time>'
-    )
+    """time_element() in a template (the markup comments.render gives every comment)."""
+    return mark_safe("" if value is None else time_element(timezone.localtime(value)))
 
 
 def script_safe_json(data) -> str:
