@@ -199,9 +199,7 @@ def _thread_page(request, comment, *, pending=None):
 # version of its thread, which every write to the thread bumps. One query, compiled once.
 _thread_state = PreparedValues(
     lambda pk, now: (
-        Comment.objects.filter(
-            pk=pk, article__status=Article.Status.PUBLISHED, article__published_at__lte=now
-        )
+        Comment.objects.filter(pk=pk, article__in=Article.objects.published(now=now))
         .annotate(
             root_version=Subquery(
                 Comment.objects.filter(tree_id=OuterRef("tree_id"), parent=None).values("thread_version")[:1]
