@@ -16,21 +16,11 @@ def edit_window() -> timedelta:
     return timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
 
 
-def remember_posted(request, comment) -> None:
-    """Let this browser edit and delete the comment for the edit window."""
-    readers.remember_posted(request, comment)
-
-
-def session_pks(request) -> set[int]:
-    """The comments this browser posted as a guest (the name is older than the cookie)."""
-    return set(readers.own_posted(request))
-
-
-def is_owner(request, comment, *, posted: set[int] | None = None) -> bool:
+def is_owner(request, comment, *, posted: frozenset[int] | None = None) -> bool:
     user = request.user
     if user.is_authenticated and comment.user_id == user.pk:
         return True
-    pks = session_pks(request) if posted is None else posted
+    pks = readers.own_posted(request) if posted is None else posted
     return comment.pk in pks and comment.user_id is None
 
 
@@ -54,7 +44,7 @@ def own_comment_pks(request, comments) -> tuple[set[int], set[int]]:
     """(editable pks, deletable pks) among the comments: one pass in Python, no query."""
     user = request.user
     user_pk = user.pk if user.is_authenticated else None
-    posted = session_pks(request)
+    posted = readers.own_posted(request)
     if user_pk is None and not posted:
         return set(), set()
     now = timezone.now()

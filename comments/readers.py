@@ -80,23 +80,20 @@ def store_own_comments(request, response) -> None:
     )
 
 
-def has_own_comments(request) -> bool:
-    """Whether this reader may have comments of their own to see (the cookie, or an account)."""
-    return OWN_COOKIE in request.COOKIES or request.user.is_authenticated
+def _own(request, key: str) -> frozenset[int]:
+    if OWN_COOKIE not in request.COOKIES and not getattr(request, "_own_comments_changed", False):
+        return frozenset()
+    return frozenset(own_comments(request)[key])
 
 
 def own_pending(request) -> frozenset[int]:
     """The pks of this reader's comments held for review. No query."""
-    if OWN_COOKIE not in request.COOKIES and not getattr(request, "_own_comments_changed", False):
-        return frozenset()
-    return frozenset(own_comments(request)[PENDING_KEY])
+    return _own(request, PENDING_KEY)
 
 
 def own_posted(request) -> frozenset[int]:
     """The pks of the comments this browser posted as a guest. No query."""
-    if OWN_COOKIE not in request.COOKIES and not getattr(request, "_own_comments_changed", False):
-        return frozenset()
-    return frozenset(own_comments(request)[POSTED_KEY])
+    return _own(request, POSTED_KEY)
 
 
 def reporter_key(request) -> str:

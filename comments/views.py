@@ -23,7 +23,7 @@ from comments import ownership
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.markup import render_markdown
 from comments.models import Comment
-from comments.readers import own_pending, remember_pending, reporter_key, store_own_comments
+from comments.readers import own_pending, remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.services import (
     CommentRefused,
     ParentRefused,
@@ -144,7 +144,7 @@ def add_comment(request, slug):
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, comment)
     if not request.user.is_authenticated:
-        ownership.remember_posted(request, comment)
+        remember_posted(request, comment)
     response = render_comment_fragment(request, comment, status=201) if fragment else redirect(comment)
     store_own_comments(request, response)  # a signed cookie: no session row to write (issue 9)
     return response
