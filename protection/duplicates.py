@@ -51,19 +51,21 @@ def _duplicate_query(author: Callable[..., Q]):
     return build
 
 
+def _guest(email: str) -> Q:
+    return Q(user__isnull=True, author_email__iexact=email)
+
+
+def _member(user_id: int) -> Q:
+    return Q(user_id=user_id)
+
+
 STAND_INS = {
     "token": uuid.UUID(int=0x7EAE),
     "since": datetime(2000, 1, 1, tzinfo=UTC),
     "body": "-stand-in-body-",
 }
-_guest_duplicate = PreparedValues(
-    _duplicate_query(lambda email: Q(user__isnull=True, author_email__iexact=email)),
-    **STAND_INS,
-    email="-stand-in-email-",
-)
-_member_duplicate = PreparedValues(
-    _duplicate_query(lambda user_id: Q(user_id=user_id)), **STAND_INS, user_id=-0x7EAE
-)
+_guest_duplicate = PreparedValues(_duplicate_query(_guest), **STAND_INS, email="-stand-in-email-")
+_member_duplicate = PreparedValues(_duplicate_query(_member), **STAND_INS, user_id=-0x7EAE)
 
 
 def find_duplicate(
@@ -86,10 +88,8 @@ def find_duplicate(
 
 def _same_text(*, user, author_email: str, body: str) -> Q:
     since = timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW)
-    if user is not None and user.is_authenticated:
-        author = Q(user=user)
-    else:
-        author = Q(user__isnull=True, author_email__iexact=author_email.strip())
+    member = user is not None and user.is_authenticated
+    author = _member(user.pk) if member else _guest(author_email.strip())
     return Q(created_at__gte=since, body=body.strip()) & author
 
 
