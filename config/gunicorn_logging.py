@@ -2,28 +2,19 @@
 error log (worker boots, timeouts, signals) in the same shape as the application's lines."""
 
 import json
-import logging
 import time
 import traceback
 
 from gunicorn.glogging import Logger
 
+from config.jsonlog import JsonLineFormatter
 
-class _JsonErrorFormatter(logging.Formatter):
-    converter = time.gmtime
 
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": "-",
-            "pid": record.process,
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+class _JsonErrorFormatter(JsonLineFormatter):
+    """gunicorn's error log (outside any request), with the process id."""
+
+    def extra(self, record) -> dict:
+        return {"pid": record.process}
 
 
 class JsonAccessLogger(Logger):

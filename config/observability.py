@@ -10,7 +10,6 @@ samples to files there; /metrics sums them. Without that variable (tests, runser
 the numbers live in the one process.
 """
 
-import json
 import logging
 import re
 import time
@@ -21,6 +20,8 @@ from django.conf import settings
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
+
+from config.jsonlog import JsonLineFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -93,19 +94,8 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, request id (and the traceback)."""
+class JsonFormatter(JsonLineFormatter):
+    """The application's log lines (config.jsonlog), with the id of the request being served."""
 
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", current_request_id.get()),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-    converter = time.gmtime
+    def request_id(self, record) -> str:
+        return getattr(record, "request_id", current_request_id.get())
