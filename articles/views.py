@@ -174,10 +174,10 @@ def _assembled_page(request, article, sort: str, placeholders: dict[str, str]) -
     structured = article_structured_data(request, article, comments).encode()
     count = str(article.comment_count).encode()
     label = comment_count_label(article.comment_count).encode()
-    threads = [
-        (html.encode(), deflate_segment(html.encode()) if packed is None else packed)
-        for html, packed in zip(discussion.threads, discussion.packed, strict=True)
-    ]
+    threads = []
+    for html, packed in zip(discussion.threads, discussion.packed, strict=True):
+        raw = html.encode()
+        threads.append((raw, deflate_segment(raw) if packed is None else packed))
     return cached[1].assemble(
         {
             "threads": threads,
