@@ -16,9 +16,9 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from articles.models import Article
+from articles.models import Article, published_article
 from articles.shared_page import SplicedPage, accepts_gzip, is_shared, shared_entry, shared_response
-from articles.views import render_article
+from articles.views import NO_ARTICLE, render_article
 from comments import ownership
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.markup import render_markdown
@@ -38,8 +38,6 @@ from notifications.services import request_reply_subscription
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
 from protection.refusals import log_refusal
-
-POSTING_FIELDS = ("id", "slug", "status", "published_at", "comments_open", "comments_close_at")
 
 
 def client_ip(request) -> str | None:
@@ -86,8 +84,9 @@ def add_comment(request, slug):
     The page's script asks for fragments: then the answer is the new comment's <li>, or the
     form with its errors, instead of a whole page.
     """
-    # The article's text is not needed to post; it is loaded only to show the form again.
-    article = get_object_or_404(Article.objects.published().only(*POSTING_FIELDS), slug=slug)
+    article = published_article(slug)  # one query, compiled once; its text shows the form again
+    if article is None:
+        raise Http404(NO_ARTICLE)
     fragment = wants_fragment(request)
     parent_value = request.POST.get("parent", "")
     auto_id = reply_auto_id(parent_value) if fragment and parent_value.isdigit() else "id_%s"
@@ -96,7 +95,7 @@ def add_comment(request, slug):
     def refuse(status: int):
         if fragment:
             return _form_fragment(request, form, article, status=status)
-        return render_article(request, Article.objects.get(pk=article.pk), form=form, status=status)
+        return render_article(request, article, form=form, status=status)
 
     if not form.is_valid():
         if form.refusal:
