@@ -20,7 +20,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments import moderation
 from comments.models import Ban, Comment, ModerationRules, Report
-from config.prepared import PreparedValues
+from config.prepared import PreparedUpdate, PreparedValues
 from notifications.services import comment_saved
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
@@ -95,11 +95,35 @@ def lock_thread_of(comment_pk: int) -> bool:
         return cursor.fetchone() is not None
 
 
+# The two UPDATEs every write runs, compiled once (config.prepared): through the ORM, building
+# them cost more of a post's CPU than PostgreSQL spends running them.
+_bump_thread_version = PreparedUpdate(
+    lambda tree_id: (
+        Comment.objects.filter(tree_id=tree_id, parent__isnull=True),
+        {"thread_version": F("thread_version") + 1},
+    ),
+    tree_id=THREAD_LOCK_NAMESPACE,  # positive: Django drops a tree_id below 0 as never true
+)
+_count_discussion = PreparedUpdate(
+    lambda article_id, comments, threads, now: (
+        Article.objects.filter(pk=article_id),
+        {
+            "comment_count": F("comment_count") + comments,
+            "thread_count": F("thread_count") + threads,
+            "discussion_version": F("discussion_version") + 1,
+            "discussion_updated_at": now,
+        },
+    ),
+    article_id=-THREAD_LOCK_NAMESPACE,
+    comments=-0x7EA1,
+    threads=-0x7EA2,
+    now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
+)
+
+
 def _thread_changed(tree_id: int) -> None:
     """Bump the thread's version: its cached HTML is stale from this commit on."""
-    Comment.objects.filter(tree_id=tree_id, parent__isnull=True).update(
-        thread_version=F("thread_version") + 1
-    )
+    _bump_thread_version.run(tree_id=tree_id)
 
 
 def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) -> None:
@@ -108,12 +132,7 @@ def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) 
     Called last in each transaction: the article row stays locked from here to the
     commit, so writers to different threads of one article wait only for a commit.
     """
-    Article.objects.filter(pk=article_id).update(
-        comment_count=F("comment_count") + comments,
-        thread_count=F("thread_count") + threads,
-        discussion_version=F("discussion_version") + 1,
-        discussion_updated_at=timezone.now(),
-    )
+    _count_discussion.run(article_id=article_id, comments=comments, threads=threads, now=timezone.now())
 
 
 def _locked(comment: Comment) -> Comment:
