@@ -2,6 +2,7 @@
 error log (worker boots, timeouts, signals) in the same shape as the application's lines."""
 
 import json
+import os
 import time
 import traceback
 
@@ -24,26 +25,35 @@ class JsonAccessLogger(Logger):
             handler.setFormatter(_JsonErrorFormatter())
 
     def access(self, resp, req, environ, request_time):
+        # The fields straight from the request and response: gunicorn's atoms() would build a
+        # dict of every header and environ variable first (a tenth of a reply POST's CPU here).
         if not self.cfg.accesslog:
             return
-        atoms = self.atoms(resp, req, environ, request_time)
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         entry = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
             "level": "INFO",
             "logger": "gunicorn.access",
-            "remote": atoms["h"],
+            "remote": environ.get("REMOTE_ADDR", "-"),
             "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", ""),
-            "method": atoms["m"],
-            "path": atoms["U"],
-            "query": atoms["q"],
-            "status": int(str(atoms["s"])[:3] or 0),
-            "bytes": atoms["B"] or 0,
-            "duration_ms": round(atoms["D"] / 1000, 3),
-            "request_id": atoms.get("{x-request-id}o", "-"),
-            "user_agent": atoms["a"],
-            "pid": atoms["p"].strip("<>"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "query": environ.get("QUERY_STRING"),
+            "status": int(str(status)[:3] or 0),
+            "bytes": getattr(resp, "sent", None) or 0,
+            "duration_ms": round(request_time.total_seconds() * 1000, 3),
+            "request_id": _response_header(resp, "x-request-id"),
+            "user_agent": environ.get("HTTP_USER_AGENT", "-"),
+            "pid": str(os.getpid()),
         }
         try:
             self.access_log.info(json.dumps(entry, ensure_ascii=False))
         except Exception:
             self.error(traceback.format_exc())
+
+
+def _response_header(resp, name: str) -> str:
+    for key, value in resp.headers:
+        if key.lower() == name:
+            return value
+    return "-"

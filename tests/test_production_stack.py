@@ -84,6 +84,12 @@ def test_gunicorn_logs_json_lines_with_duration_and_the_request_id(production_we
     ours = [line for line in lines if line["request_id"].startswith(tag)]
     access = {line["request_id"]: line for line in ours if line["logger"] == "gunicorn.access"}
     assert access[f"{tag}-1"]["status"] == 200 and access[f"{tag}-1"]["duration_ms"] > 0
+    assert {key: access[f"{tag}-2"][key] for key in ("method", "path", "remote")} == {
+        "method": "GET",
+        "path": "/no/such/page",
+        "remote": "127.0.0.1",
+    }
+    assert access[f"{tag}-2"]["bytes"] > 0 and access[f"{tag}-2"]["pid"].isdigit()
     assert access[f"{tag}-2"]["status"] == 404
     app = [line for line in ours if line["logger"] == "django.request"]
     assert [line["request_id"] for line in app] == [f"{tag}-2"]
