@@ -5,7 +5,7 @@ from collections import defaultdict
 from articles.models import Article
 from comments.models import Comment
 
-FIELDS = ("pk", "parent_id", "article_id", "tree_id", "lft", "rght", "level")
+FIELDS = ("pk", "parent_id", "article_id", "tree_id", "lft", "rght", "level", "thread_replies")
 
 
 def find_tree_problems(*, limit: int = 100) -> list[str]:
@@ -65,6 +65,12 @@ def _check_thread(rows: list[tuple]) -> list[str]:
         stack.append((row, level, True))
         for child in reversed(children[row[0]]):
             stack.append((child, level + 1, False))
+    replies = len(expected) - 1
+    if roots[0][7] != replies:
+        problems.append(
+            f"comment {roots[0][0]} (top of tree {tree_id}): thread_replies is {roots[0][7]}, "
+            f"the tree has {replies} replies"
+        )
     for row in rows:
         if row[0] not in expected:
             if row[1] is not None and row[1] in by_pk:

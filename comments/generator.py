@@ -100,6 +100,7 @@ def generate_discussion(article, *, comments: int, seed: int = 1, max_depth: int
                     body=body, body_html=render_comment_body(body), status=Comment.Status.APPROVED,
                     created_at=start + datetime.timedelta(seconds=30 * node.index),
                     tree_id=tree_id, lft=node.lft, rght=node.rght, level=node.level,
+                    thread_replies=(node.rght - node.lft - 1) // 2 if node is root else 0,
                 )  # fmt: skip
         # Parents first, so each reply can point at its parent's primary key.
         for level in range(max_depth):

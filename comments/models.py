@@ -79,6 +79,9 @@ class Comment(MPTTModel):
     # On top-level comments only: bumped in the same transaction as any write to the
     # thread, so the thread's cached HTML is keyed by it and goes stale never.
     thread_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # On top-level comments only: the thread's replies, set with thread_version, for the "Most
+    # replies" sort to read from the roots' index (which must not hold lft/rght: see below).
+    thread_replies = models.PositiveIntegerField(default=0, editable=False)
     # Set by the comment form; a second submission of the same form finds the first comment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -98,13 +101,13 @@ class Comment(MPTTModel):
                 condition=models.Q(user__isnull=True),
                 name="comment_guest_recent_idx",
             ),
-            # Issue 7, plans in bench/README.md: the page's root count and root page read this
-            # index only; the approved-comment count reads the (article, status) one.
+            # Issue 7, plans in bench/README.md: the page's roots (any sort) read this index only;
+            # the approved-comment count reads the (article, status) one.
             models.Index(
                 fields=["article", "tree_id"],
-                include=["status", "lft", "rght", "thread_version"],
+                include=["status", "thread_version", "thread_replies"],
                 condition=models.Q(parent__isnull=True),
-                name="comment_roots_cover_idx",
+                name="comment_thread_roots_idx",
             ),
             models.Index(fields=["article", "status"], name="comment_article_status_idx"),
         ]
@@ -143,6 +146,16 @@ class Comment(MPTTModel):
     def reply_count(self) -> int:
         """Every descendant, whatever its status (nested-set arithmetic, no query)."""
         return (self.rght - self.lft - 1) // 2
+
+
+# No index holds lft or rght, so that a reply's renumbering of the rows after it in its thread is
+# a HOT update in PostgreSQL: each shifted row gets its new version on the same page (the table's
+# fillfactor leaves room, migration 0010) and no new entry in any of the table's indexes. With
+# one index on (tree_id, lft), which django-mptt adds to every tree model, each shifted row cost
+# an entry in all eleven indexes: a reply into a growing thread wrote 79 KB of WAL, now 13
+# (bench/README.md). Threads are read whole or by range through the tree_id index.
+MPTT_TREE_INDEX = ("tree_id", "lft")
+Comment._meta.indexes = [index for index in Comment._meta.indexes if tuple(index.fields) != MPTT_TREE_INDEX]
 
 
 # The moderation models live in their own module; importing them here registers them with the app.

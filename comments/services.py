@@ -100,7 +100,7 @@ def lock_thread_of(comment_pk: int) -> bool:
 _bump_thread_version = PreparedUpdate(
     lambda tree_id: (
         Comment.objects.filter(tree_id=tree_id, parent__isnull=True),
-        {"thread_version": F("thread_version") + 1},
+        {"thread_version": F("thread_version") + 1, "thread_replies": (F("rght") - F("lft") - 1) / 2},
     ),
     tree_id=THREAD_LOCK_NAMESPACE,  # positive: Django drops a tree_id below 0 as never true
 )
@@ -122,7 +122,7 @@ _count_discussion = PreparedUpdate(
 
 
 def _thread_changed(tree_id: int) -> None:
-    """Bump the thread's version: its cached HTML is stale from this commit on."""
+    """Bump the thread's version (its cached HTML is stale from this commit on) and recount its replies."""
     _bump_thread_version.run(tree_id=tree_id)
 
 

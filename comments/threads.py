@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
@@ -36,7 +36,7 @@ THREAD_CACHE_SECONDS = 7 * 24 * 3600
 SORTS = {
     "oldest": ("Oldest first", ["tree_id"]),
     "newest": ("Newest first", ["-tree_id"]),
-    "replies": ("Most replies", [(F("rght") - F("lft")).desc(), "tree_id"]),
+    "replies": ("Most replies", ["-thread_replies", "tree_id"]),
 }
 DEFAULT_SORT = "oldest"
 # What rendering a thread reads: not the email, IP or user agent (body: the JSON-LD excerpt).

@@ -112,3 +112,15 @@ def test_generate_discussion_command_refuses_an_unknown_article():
 
     assert result.returncode == 1
     assert "No article with the slug 'nope'" in result.stderr
+
+
+def test_check_comment_trees_catches_a_wrong_reply_count_on_a_thread(article):
+    root = CommentFactory(article=article)
+    CommentFactory(parent=CommentFactory(parent=root))
+    Comment.objects.filter(pk=root.pk).update(thread_replies=5)  # deliberate corruption
+
+    problems = find_tree_problems()
+
+    assert problems == [
+        f"comment {root.pk} (top of tree {root.tree_id}): thread_replies is 5, the tree has 2 replies"
+    ]

@@ -188,6 +188,17 @@ def thread_row_versions(tree_id: int) -> dict[int, str]:
         return dict(cursor.fetchall())
 
 
+def comment_updates_in_this_transaction() -> tuple[int, int]:
+    """(rows updated, of which HOT) in comments_comment by the current transaction so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            ["comments_comment"] * 2,
+        )
+        return cursor.fetchone()
+
+
 def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_queries(client):
     article = ArticleFactory()
     thread_a = CommentFactory(article=article)
@@ -210,8 +221,10 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
 
     data = {"body": "Into A", "parent": parent.pk, "name": "Ann", "email": "ann@example.org"}
     moderation.current_rules()  # this process's copy of the rules, as after any earlier post
+    updated_before, hot_before = comment_updates_in_this_transaction()
     with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count_updates):
         response = client.post(reverse("comments:add", args=[article.slug]), data)
+    updated_after, hot_after = comment_updates_in_this_transaction()
 
     assert response.status_code == 302
     # The article (posting fields); BEGIN, the author's lock, the duplicate check (this form's
@@ -230,6 +243,9 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     assert thread_row_versions(thread_b.tree_id) == b_before
     a_after = thread_row_versions(thread_a.tree_id)
     assert sum(a_after.get(pk) != version for pk, version in a_before.items()) == must_shift
+    # The renumbering is HOT (no index holds lft or rght): no index entry for any shifted row.
+    # The root's version and reply count, which its index covers, are the one other update.
+    assert (updated_after - updated_before, hot_after - hot_before) == (must_shift + 1, must_shift)
     assert find_tree_problems() == []
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from comments.checks import find_tree_problems
 from comments.models import Comment
-from comments.services import delete_own_comment, edit_comment
+from comments.services import delete_comment, delete_own_comment, edit_comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import comment_elements
 
@@ -320,3 +320,21 @@ def test_pages_have_no_inline_script_or_style_so_a_strict_csp_can_come(client, a
         scripts = re.findall(r"<script([^>]*)>", page)
         assert all("src=" in attrs or 'type="application/ld+json"' in attrs for attrs in scripts), url
         assert " style=" not in page and "<style" not in page and " onclick=" not in page, url
+
+
+def test_most_replies_orders_threads_by_their_replies_as_they_grow_and_shrink(client, article):
+    quiet, busy, middling = (CommentFactory(article=article) for _ in range(3))
+    CommentFactory(parent=CommentFactory(parent=busy))
+    CommentFactory(parent=middling)
+    url = article.get_absolute_url() + "?sort=replies"
+
+    def top_level_order():
+        return [pk for pk, parent, _ in comment_elements(client.get(url).text) if parent is None]
+
+    assert top_level_order() == [busy.pk, middling.pk, quiet.pk]
+    for _ in range(3):
+        CommentFactory(parent=quiet)
+    assert top_level_order() == [quiet.pk, busy.pk, middling.pk]
+    delete_comment(Comment.objects.get(parent=busy))  # and its reply
+    assert top_level_order() == [quiet.pk, middling.pk, busy.pk]
+    assert find_tree_problems() == []
