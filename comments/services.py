@@ -169,7 +169,9 @@ def post_comment(
 
     Atomic, in the caller's transaction when there is one (no savepoint of its own, issue 9):
     refusals come before the first write and leave that transaction usable; from the first
-    write on, any error dooms it. Without a transaction it opens one.
+    write on, any error dooms it, a repeated submission_token included (IntegrityError: the
+    caller rolls back and finds the first comment with comment_stored_with()). Without a
+    transaction it opens one and does that itself.
     """
     if user is not None and user.is_authenticated:
         author_name = author_name or user.get_full_name() or user.get_username()
@@ -196,8 +198,14 @@ def post_comment(
     )
     if connection.in_atomic_block:
         return _store(comment, parent=parent)
-    with transaction.atomic():
-        return _store(comment, parent=parent)
+    try:
+        with transaction.atomic():
+            return _store(comment, parent=parent)
+    except IntegrityError:
+        existing = comment_stored_with(comment.submission_token)
+        if existing is None:
+            raise
+        return existing
 
 
 def _store(comment: Comment, *, parent: Comment | None) -> Comment:
@@ -206,24 +214,19 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         parent = _locked_parent(comment, parent)
     except CommentRefused:
         # A retry of a form that was stored before the thread changed still lands on its comment.
-        existing = _stored_with(comment.submission_token)
+        existing = comment_stored_with(comment.submission_token)
         if existing is None:
             raise
         return existing
     with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
-        try:
-            with transaction.atomic():  # the savepoint the next query needs if the INSERT fails
-                if parent is not None:
-                    # The parent's numbers were read under the lock: no need for mptt to read them again.
-                    comment.insert_at(parent, position="last-child", refresh_target=False)
-                comment.save()
-        except IntegrityError:
-            # The same form sent twice: the unique submission_token refused the second row
-            # (a concurrent twin waits on the index until the first commits, then lands here).
-            existing = _stored_with(comment.submission_token)
-            if existing is None:
-                raise
-            return existing
+        if parent is not None:
+            # The parent's numbers were read under the lock: no need for mptt to read them again.
+            comment.insert_at(parent, position="last-child", refresh_target=False)
+        # The same form sent twice: the unique submission_token refuses the second row (a
+        # concurrent twin waits on the index until the first commits) with an IntegrityError.
+        # No savepoint to survive it (two round trips on every post): the transaction is
+        # doomed and whoever opened it looks the first comment up after the rollback.
+        comment.save()
         if parent is not None:
             comment.roots_before = parent.roots_before  # for the redirect (comments.threads)
             _thread_changed(comment.tree_id)
@@ -260,7 +263,7 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     return parent
 
 
-def _stored_with(submission_token: uuid.UUID | None) -> Comment | None:
+def comment_stored_with(submission_token: uuid.UUID | None) -> Comment | None:
     """The comment stored with this form's token, if any."""
     if submission_token is None:
         return None

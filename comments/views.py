@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +27,7 @@ from comments.readers import own_pending, remember_pending, remember_posted, rep
 from comments.services import (
     CommentRefused,
     ParentRefused,
+    comment_stored_with,
     delete_own_comment,
     edit_comment,
     post_comment,
@@ -126,6 +127,12 @@ def add_comment(request, slug):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 **kwargs,
             )
+    except IntegrityError:
+        # This form's token is stored already: its twin, sent under another author (an edited
+        # email), passed the author's lock and the duplicate check. Land on the first comment.
+        comment = comment_stored_with(kwargs["submission_token"])
+        if comment is None:
+            raise
     except ratelimit.RateLimited as error:
         form.add_error(None, f"You are posting too often. {error.message} Your text is kept below.")
         log_refusal(request, reason="rate_limit", detail=f"comment: {error.message}", excerpt=kwargs["body"])

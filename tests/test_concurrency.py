@@ -8,6 +8,7 @@ each other's commits, which the usual test transaction would hide.
 
 import random
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ class Post:
     body: str
     parent: int | None
     token: uuid.UUID
+    email: str = "stress@example.org"
     status: int = 0
     pk: int | None = None  # set from the redirect when the post was acknowledged
 
@@ -61,7 +63,7 @@ def run_in_threads(work, count: int) -> list[BaseException]:
 
 
 def send(client: Client, article, post: Post) -> None:
-    data = {"body": post.body, "name": "Stress", "email": "stress@example.org", "token": str(post.token)}
+    data = {"body": post.body, "name": "Stress", "email": post.email, "token": str(post.token)}
     if post.parent is not None:
         data["parent"] = str(post.parent)
     response = client.post(reverse("comments:add", args=[article.slug]), data)
@@ -164,13 +166,23 @@ def test_concurrent_replies_top_level_posts_and_moderation_lose_and_corrupt_noth
 
 
 @pytest.mark.parametrize("reply", [False, True], ids=["top-level", "reply"])
-def test_the_same_form_sent_twice_at_once_stores_one_comment_and_both_land_on_it(reply):
+@pytest.mark.parametrize(
+    "emails",
+    # One author: the second waits on the author's lock and finds the first. An email edited in
+    # between: two authors, so the unique token refuses the second row and the view rolls back.
+    [("stress@example.org",) * 2, ("stress@example.org", "edited@example.org")],
+    ids=["same-author", "edited-email"],
+)
+def test_the_same_form_sent_twice_at_once_stores_one_comment_and_both_land_on_it(reply, emails):
     article = ArticleFactory()
     parent = CommentFactory(article=article) if reply else None
 
     for attempt in range(4):
         token = uuid.uuid4()
-        twins = [Post(body=f"twice {attempt}", parent=parent and parent.pk, token=token) for _ in range(2)]
+        twins = [
+            Post(body=f"twice {attempt}", parent=parent and parent.pk, token=token, email=email)
+            for email in emails
+        ]
         errors = run_in_threads(lambda i, twins=twins: send(Client(), article, twins[i]), 2)
 
         assert errors == []
@@ -179,6 +191,73 @@ def test_the_same_form_sent_twice_at_once_stores_one_comment_and_both_land_on_it
         assert Comment.objects.filter(submission_token=token).count() == 1
     assert Comment.objects.filter(body__startswith="twice").count() == 4
     assert find_tree_problems() == []
+
+
+@pytest.mark.parametrize("through", ["view", "service"])
+def test_a_twin_refused_by_the_unique_token_lands_on_the_first_comment(through):
+    """The edited-email twin, made to happen: the second INSERT waits on the token's index entry."""
+    article = ArticleFactory()
+    token = uuid.uuid4()
+    first_inserted, release_first = threading.Event(), threading.Event()
+    first = {}
+
+    def hold_the_first_open():
+        try:
+            with transaction.atomic():
+                first["comment"] = services.post_comment(
+                    article=article,
+                    body="Twin",
+                    author_name="A",
+                    author_email="a@example.org",
+                    submission_token=token,
+                )
+                first_inserted.set()
+                release_first.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_first_open)
+    holder.start()
+    assert first_inserted.wait(10)
+    twin = Post(body="Twin", parent=None, token=token, email="edited@example.org")
+
+    def send_the_twin():
+        try:
+            if through == "view":
+                send(Client(), article, twin)
+            else:  # the service's own transaction
+                twin.pk = services.post_comment(
+                    article=article,
+                    body="Twin",
+                    author_name="B",
+                    author_email=twin.email,
+                    submission_token=token,
+                ).pk
+                twin.status = 302
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send_the_twin)
+    sender.start()
+    wait_for_a_lock_wait()  # the twin's INSERT waits for the first transaction
+    release_first.set()
+    holder.join(10)
+    sender.join(10)
+
+    assert twin.status == 302 and twin.pk == first["comment"].pk
+    assert Comment.objects.filter(submission_token=token).count() == 1
+    assert find_tree_problems() == []
+
+
+def wait_for_a_lock_wait(seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    pytest.fail("no statement waited on a lock")
 
 
 def thread_row_versions(tree_id: int) -> dict[int, str]:
@@ -230,10 +309,11 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     # The article (posting fields); BEGIN, the author's lock, the duplicate check (this form's
     # token too), the moderation version (rules, terms and bans cached under it); the thread
     # lock (by the parent's id), the parent under the lock (with the redirect's count of
-    # threads before it), SAVEPOINT, the shift UPDATE, INSERT, RELEASE; the thread version,
+    # threads before it), the shift UPDATE, INSERT (no savepoint: a repeated form token dooms
+    # the transaction, the view looks the first comment up after it); the thread version,
     # the article's counters, the notification job, COMMIT. One commit; no session: the
     # guest's own comments go in a signed cookie.
-    assert len(captured.captured_queries) == 15
+    assert len(captured.captured_queries) == 13
     sql = [query["sql"] for query in captured.captured_queries]
     assert sql[1] == "BEGIN" and sql[-1] == "COMMIT" and sql.count("COMMIT") == 1
     assert 'INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]
