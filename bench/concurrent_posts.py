@@ -50,7 +50,9 @@ def parse_args(argv=None):
     parser.add_argument("--seed-threads", type=int, default=10, help="Top-level comments of a fresh one.")
     parser.add_argument("--hot", type=float, default=0.0, help="Share of posts into one hot thread.")
     parser.add_argument("--top-level", type=float, default=0.0, help="Share of new top-level comments.")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (sync).")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's, 2 a core, gthread)"
+    )
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--database-url", help="Default: a fresh database on the embedded server.")
     return parser.parse_args(argv)
@@ -169,7 +171,7 @@ def start_gunicorn(args, env: dict) -> subprocess.Popen:
     log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115 - open as long as the server runs
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--config", "config/gunicorn.conf.py",
-        "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
+        "--bind", f"127.0.0.1:{args.port}", *(["--workers", str(args.workers)] if args.workers else []),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     for _ in range(150):
@@ -359,7 +361,8 @@ def main(argv=None) -> int:
     env = server_env(bench_database_url(args.database_url))
     article, pool, hot = prepare(args, env)
     print(f"Article {article.slug}: {len(pool)} comments, hot thread of {len(hot)}; {args.writers} writers")
-    print(f"for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; gunicorn, {args.workers} workers")
+    workers = args.workers or "the configured"
+    print(f"for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; gunicorn, {workers} workers")
     server = start_gunicorn(args, env)
     cpu = CpuMeter(server.pid, postmaster_pid(args.database_url))
     rows = {}
