@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
@@ -307,9 +307,21 @@ def comment_location(comment: Comment) -> str:
     if comment.level >= depth:
         # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
         anchor_level = (comment.level - 1) // (depth - 1) * (depth - 1)
-        anchor = Comment.objects.filter(
-            tree_id=comment.tree_id, lft__lte=comment.lft, rght__gte=comment.rght, level=anchor_level
-        ).values_list("pk", flat=True)[0]
+        # The comment's numbers as stored now, not as this instance read them: other replies in
+        # the thread may have moved them on since (the reply just posted, redirected after commit).
+        now = Comment.objects.filter(pk=comment.pk)
+        anchor = (
+            Comment.objects.filter(
+                tree_id=comment.tree_id,
+                level=anchor_level,
+                lft__lte=Subquery(now.values("lft")),
+                rght__gte=Subquery(now.values("rght")),
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if anchor is None:  # deleted meanwhile: the article is where it was
+            return comment.article.get_absolute_url()
         return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
     before = getattr(comment, "roots_before", None)  # counted already when it was just posted
     if before is None:

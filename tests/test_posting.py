@@ -147,6 +147,21 @@ def test_deep_replies_continue_on_the_thread_page(client, article, settings):
     assert [pk for pk, *_ in comment_elements(continued)] == [c.pk for c in chain[2:]]
 
 
+def test_a_deep_reply_is_located_even_after_its_thread_renumbered_around_it(article, settings):
+    settings.COMMENT_DISPLAY_DEPTH = 3
+    root = CommentFactory(article=article)
+    earlier = CommentFactory(parent=root)
+    chain = [CommentFactory(parent=root)]
+    for _ in range(2):
+        chain.append(CommentFactory(parent=chain[-1]))
+    deep = chain[-1]  # level 3: shown on the continue page of chain[1]; numbers as just posted
+    CommentFactory(parent=earlier)  # another writer, a moment later: everything after it moves on
+
+    location = deep.get_absolute_url()
+
+    assert location == f"{reverse('comments:thread', args=[chain[1].pk])}#comment-{deep.pk}"
+
+
 def test_second_submission_of_the_same_form_lands_on_the_first_comment(client, article):
     data = {"body": "Posted twice", "name": "Fay", "email": "fay@example.org",
             "token": "0b6f4a3e-3f7e-4a51-9b0b-3c1f6f6b2a10"}  # fmt: skip
