@@ -16,7 +16,8 @@ What it does, in order:
 4. Reports: sent, acknowledged (302 to #comment-<pk>), refused, errors, stored, lost,
    duplicated, wrongly placed, replies/s, rows updated per reply, and check_comment_trees.
 
-Exit status 1 when a comment was lost, duplicated or misplaced or a tree is inconsistent.
+Exit status 1 when a comment was lost, duplicated or misplaced, a post got a 5xx or no answer,
+or a tree is inconsistent.
 """
 
 import argparse
@@ -344,6 +345,13 @@ def verify(writers: Writers) -> dict:
         "errors (5xx, network)": sum(
             not isinstance(r["status"], int) or r["status"] >= 500 for r in writers.sent
         ),
+        "errors by kind": dict(
+            Counter(
+                str(r["status"])
+                for r in writers.sent
+                if not isinstance(r["status"], int) or r["status"] >= 500
+            )
+        ),
         "stored": len(stored),
         "lost": sum(r["pk"] not in stored_pks for r in acknowledged),
         "duplicated": sum(count - 1 for count in by_body.values() if count > 1),
@@ -414,6 +422,7 @@ def main(argv=None) -> int:
         print(f"  {key:26} {value}")
     bad = (
         report["lost"]
+        or report["errors (5xx, network)"]
         or report["duplicated"]
         or report["misplaced"]
         or report["check_comment_trees"] != "clean"
