@@ -21,7 +21,7 @@ from articles.models import Article
 from comments import moderation
 from comments.models import Ban, Comment, ModerationRules, Report
 from config.prepared import PreparedUpdate, PreparedValues
-from notifications.services import comment_saved
+from notifications.services import comment_saved, replies_are_watched
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
 # tree_id is the second), so other advisory locks in the database cannot collide.
@@ -37,7 +37,8 @@ INSERT_FIELDS = tuple(
 )
 # The parent under the lock, and for the redirect the threads of its article before its own
 # (the page the reply lands on; NULL past the display depth, where it lands on a continue page,
-# so PostgreSQL counts only when the count is used). Compiled once (config.prepared): through
+# so PostgreSQL counts only when the count is used), and whether anyone watches its replies
+# (notifications.services.comment_saved). Compiled once (config.prepared): through
 # the ORM, building and compiling this read cost more CPU than all PostgreSQL does for it.
 _parent_under_lock = PreparedValues(
     lambda pk, last_level: (
@@ -58,8 +59,9 @@ _parent_under_lock = PreparedValues(
                 output_field=IntegerField(),
             )
         )
+        .annotate(watched=replies_are_watched())  # whether the reply needs a notification job
         .order_by()
-        .values_list(*INSERT_FIELDS, "roots_before")
+        .values_list(*INSERT_FIELDS, "roots_before", "watched")
     ),
     pk=-THREAD_LOCK_NAMESPACE,
     last_level=THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
@@ -231,7 +233,8 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
             comment.roots_before = parent.roots_before  # for the redirect (comments.threads)
             _thread_changed(comment.tree_id)
         discussion_changed(comment.article_id, comments=int(comment.is_approved), threads=int(parent is None))
-        comment_saved(comment)  # the notification job, committed with the comment
+        # The notification job, committed with the comment (if anyone is to hear of it).
+        comment_saved(comment, parent_watched=parent is not None and parent.watched)
     return comment
 
 
@@ -253,8 +256,8 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
     if row is None:
         raise ParentRefused("The comment you are replying to cannot be found.")
-    parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[:-1])
-    parent.roots_before = row[-1]
+    parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[:-2])
+    parent.roots_before, parent.watched = row[-2:]
     if parent.article_id != article.pk:
         raise ParentRefused("The comment you are replying to cannot be found.")
     if not parent.is_approved:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from comments import moderation, services
 from comments.checks import find_tree_problems
 from comments.models import Comment
+from notifications.models import ReplySubscription
 from tests.factories import ArticleFactory, CommentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -278,11 +279,16 @@ def comment_updates_in_this_transaction() -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_queries(client):
+@pytest.mark.parametrize("watched", [False, True], ids=["parent-unwatched", "parent-subscribed"])
+def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_queries(client, watched):
     article = ArticleFactory()
     thread_a = CommentFactory(article=article)
     first, parent, last = (CommentFactory(parent=thread_a) for _ in range(3))
     CommentFactory(parent=first)
+    if watched:
+        ReplySubscription.objects.create(
+            comment=parent, email="p@example.org", confirmed_at=parent.created_at
+        )
     thread_b = CommentFactory(article=article)
     CommentFactory(parent=CommentFactory(parent=thread_b))
     parent.refresh_from_db()
@@ -309,14 +315,15 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     # The article (posting fields); BEGIN, the author's lock, the duplicate check (this form's
     # token too), the moderation version (rules, terms and bans cached under it); the thread
     # lock (by the parent's id), the parent under the lock (with the redirect's count of
-    # threads before it), the shift UPDATE, INSERT (no savepoint: a repeated form token dooms
-    # the transaction, the view looks the first comment up after it); the thread version,
-    # the article's counters, the notification job, COMMIT. One commit; no session: the
-    # guest's own comments go in a signed cookie.
-    assert len(captured.captured_queries) == 13
+    # threads before it, and whether anyone watches its replies), the shift UPDATE, INSERT (no
+    # savepoint: a repeated form token dooms the transaction, the view looks the first comment
+    # up after it); the thread version, the article's counters, the notification job when the
+    # parent is watched, COMMIT. One commit; no session: the guest's own comments go in a
+    # signed cookie.
+    assert len(captured.captured_queries) == 12 + watched
     sql = [query["sql"] for query in captured.captured_queries]
     assert sql[1] == "BEGIN" and sql[-1] == "COMMIT" and sql.count("COMMIT") == 1
-    assert 'INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]
+    assert ('INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]) == watched
     assert not any("django_session" in query for query in sql)
     # The shift, then the thread's version on its root: rows of thread A only.
     assert must_shift == 3 and updates == [must_shift, 1]

@@ -1,5 +1,6 @@
 import re
 import time
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -7,8 +8,8 @@ from django.core import signing
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from comments.models import Comment
-from comments.services import approve_comment
+from comments.models import Comment, ModerationRules
+from comments.services import approve_comment, post_comment
 from notifications import tokens
 from notifications.models import NotificationSettings, OutboundEmail, ReplySubscription
 from notifications.services import queue_email
@@ -273,9 +274,15 @@ def test_held_reply_notifies_only_once_approved_and_only_once(
 # --- Moderators' digest ---------------------------------------------------------------------
 
 
-def post_pending(capture, article, **kwargs):
+def post_pending(capture, article, body="Waiting for review"):
+    """A new guest's first comment, held for review by the moderation rules."""
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": True})  # production's
     with capture(execute=True):
-        return CommentFactory(article=article, status=Comment.Status.PENDING, **kwargs)
+        comment = post_comment(
+            article=article, body=body, author_name="New", author_email=f"new-{uuid.uuid4().hex}@example.org"
+        )
+    assert comment.status == Comment.Status.PENDING
+    return comment
 
 
 def test_pending_comment_sends_moderators_a_digest(article, mailoutbox, django_capture_on_commit_callbacks):
@@ -466,20 +473,57 @@ def test_a_failing_notification_job_is_retried_later_and_nothing_is_lost(
     assert "Will arrive" in message.body
 
 
+def watched_comment(article) -> Comment:
+    comment = CommentFactory(article=article)
+    ReplySubscription.objects.create(
+        comment=comment, email="ann@example.org", confirmed_at=comment.created_at
+    )
+    return comment
+
+
 def test_a_comment_and_its_notification_job_commit_together(article):
     from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
-    from comments.services import post_comment
-
-    comment = post_comment(article=article, body="Kept", author_name="Ann")
+    parent = watched_comment(article)
+    reply = post_comment(article=article, parent=parent, body="Kept", author_name="Bo")
     with pytest.raises(RuntimeError), transaction.atomic():
-        post_comment(article=article, body="Rolled back", author_name="Ann")
+        post_comment(article=article, parent=parent, body="Rolled back", author_name="Bo")
         raise RuntimeError("the request failed after posting")
 
     [job] = DBTaskResult.objects.all()
-    assert job.args_kwargs["args"] == [comment.pk]
-    assert list(Comment.objects.values_list("body", flat=True)) == ["Kept"]
+    assert job.args_kwargs["args"] == [reply.pk]
+    assert not Comment.objects.filter(body="Rolled back").exists()
+
+
+def test_only_comments_someone_is_to_hear_about_get_a_job(article, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    member = UserFactory()
+    NotificationSettings.objects.create(user=member, reply_emails=True)
+    unwatched = CommentFactory(article=article)
+    unsubscribed = watched_comment(article)
+    ReplySubscription.objects.filter(comment=unsubscribed).update(unsubscribed_at=unsubscribed.created_at)
+    members = post_comment(article=article, body="A member's", user=member)
+    quiet = [
+        members,
+        post_comment(article=article, body="New thread", author_name="Bo"),
+        post_comment(article=article, parent=unwatched, body="To nobody", author_name="Bo"),
+        post_comment(article=article, parent=unsubscribed, body="To someone gone", author_name="Bo"),
+    ]
+
+    told = [
+        post_comment(article=article, parent=watched_comment(article), body="To Ann", author_name="Bo"),
+        post_comment(article=article, parent=members, body="To the member", author_name="Bo"),
+        post_pending(django_capture_on_commit_callbacks, article),  # for the moderators' digest
+    ]
+
+    jobs = {
+        job.args_kwargs["args"][0]
+        for job in DBTaskResult.objects.filter(task_path__endswith="handle_comment")
+    }
+    assert jobs == {comment.pk for comment in told}
+    assert not jobs & {comment.pk for comment in quiet}
 
 
 def test_a_comment_whose_job_cannot_be_queued_is_not_stored(client, article, monkeypatch):
@@ -491,7 +535,11 @@ def test_a_comment_whose_job_cannot_be_queued_is_not_stored(client, article, mon
 
     monkeypatch.setattr(DatabaseBackend, "enqueue", queue_down)
 
-    with pytest.raises(RuntimeError):
-        post(client, article, body="Never half-written", name="Ann", email="ann@example.org")
+    parent = watched_comment(article)
 
-    assert not Comment.objects.exists() and not DBTaskResult.objects.exists()
+    with pytest.raises(RuntimeError):
+        post(client, article, body="Never half-written", parent=parent.pk, name="Bo", email="bo@example.org")
+
+    assert (
+        not Comment.objects.filter(body="Never half-written").exists() and not DBTaskResult.objects.exists()
+    )
