@@ -35,11 +35,14 @@ INSERT_FIELDS = tuple(
     for field in Comment._meta.concrete_fields
     if field.attname in {"id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level"}
 )
-# The parent under the lock, and for the redirect the threads of its article before its own
-# (the page the reply lands on; NULL past the display depth, where it lands on a continue page,
-# so PostgreSQL counts only when the count is used), and whether anyone watches its replies
-# (notifications.services.comment_saved). Compiled once (config.prepared): through
-# the ORM, building and compiling this read cost more CPU than all PostgreSQL does for it.
+PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched")
+# The parent under the lock, with what the redirect needs: where the reply is shown. Within the
+# display depth, on its article's page: the count of threads before its own (NULL past the
+# depth, so PostgreSQL counts only when the count is used). Past it, on the continue page of an
+# ancestor (comments.threads.comment_location), read here under the lock: numbers read after
+# the commit could already be moved on by the next reply. And whether anyone watches the
+# parent's replies (notifications.services.comment_saved). Compiled once (config.prepared):
+# through the ORM, building and compiling this read cost more CPU than PostgreSQL spends on it.
 _parent_under_lock = PreparedValues(
     lambda pk, last_level: (
         Comment.objects.filter(pk=pk)
@@ -57,11 +60,26 @@ _parent_under_lock = PreparedValues(
                 ),
                 default=None,
                 output_field=IntegerField(),
-            )
+            ),
+            continue_anchor=Case(
+                When(
+                    level__gte=last_level,
+                    then=Subquery(
+                        Comment.objects.filter(
+                            tree_id=OuterRef("tree_id"),
+                            lft__lte=OuterRef("lft"),
+                            rght__gte=OuterRef("rght"),
+                            level=OuterRef("level") / last_level * last_level,
+                        ).values("pk")[:1]
+                    ),
+                ),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            watched=replies_are_watched(),  # whether the reply needs a notification job
         )
-        .annotate(watched=replies_are_watched())  # whether the reply needs a notification job
         .order_by()
-        .values_list(*INSERT_FIELDS, "roots_before", "watched")
+        .values_list(*INSERT_FIELDS, *PARENT_EXTRAS)
     ),
     pk=-THREAD_LOCK_NAMESPACE,
     last_level=THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
@@ -230,7 +248,8 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         # doomed and whoever opened it looks the first comment up after the rollback.
         comment.save()
         if parent is not None:
-            comment.roots_before = parent.roots_before  # for the redirect (comments.threads)
+            # For the redirect (comments.threads.comment_location): where the reply is shown.
+            comment.roots_before, comment.continue_anchor = parent.roots_before, parent.continue_anchor
             _thread_changed(comment.tree_id)
         discussion_changed(comment.article_id, comments=int(comment.is_approved), threads=int(parent is None))
         # The notification job, committed with the comment (if anyone is to hear of it).
@@ -256,8 +275,8 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
     if row is None:
         raise ParentRefused("The comment you are replying to cannot be found.")
-    parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[:-2])
-    parent.roots_before, parent.watched = row[-2:]
+    parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[: len(INSERT_FIELDS)])
+    parent.roots_before, parent.continue_anchor, parent.watched = row[len(INSERT_FIELDS) :]
     if parent.article_id != article.pk:
         raise ParentRefused("The comment you are replying to cannot be found.")
     if not parent.is_approved:

@@ -307,8 +307,11 @@ def comment_location(comment: Comment) -> str:
     if comment.level >= depth:
         # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
         anchor_level = (comment.level - 1) // (depth - 1) * (depth - 1)
+        anchor = getattr(comment, "continue_anchor", None)  # found under the lock when just posted
+        if anchor is not None:
+            return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
         # The comment's numbers as stored now, not as this instance read them: other replies in
-        # the thread may have moved them on since (the reply just posted, redirected after commit).
+        # the thread may have moved them on since.
         now = Comment.objects.filter(pk=comment.pk)
         anchor = (
             Comment.objects.filter(

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from comments import moderation
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import comment_elements, indented
@@ -145,6 +146,29 @@ def test_deep_replies_continue_on_the_thread_page(client, article, settings):
     assert [pk for pk, *_ in comment_elements(page)] == [c.pk for c in chain[:3]]
     assert "Continue this thread (2 more replies)" in page
     assert [pk for pk, *_ in comment_elements(continued)] == [c.pk for c in chain[2:]]
+
+
+@pytest.mark.parametrize("parent_level, anchor_level", [(2, 2), (3, 2), (4, 4)])
+def test_a_deep_reply_lands_on_its_continue_page_with_no_query_for_it(
+    client, article, settings, django_assert_num_queries, parent_level, anchor_level
+):
+    settings.COMMENT_DISPLAY_DEPTH = 3  # continue pages start at levels 2, 4, …
+    chain = [CommentFactory(article=article)]
+    for _ in range(parent_level):
+        chain.append(CommentFactory(parent=chain[-1]))
+    moderation.current_rules()  # this process's copy of the rules, as after any earlier post
+
+    with django_assert_num_queries(12):  # as many as a reply shown on the article page
+        response = post(
+            client, article, body="Deep down", parent=chain[-1].pk, name="Di", email="di@example.org"
+        )
+
+    reply = Comment.objects.get(body="Deep down")
+    assert (
+        response["Location"]
+        == f"{reverse('comments:thread', args=[chain[anchor_level].pk])}#comment-{reply.pk}"
+    )
+    assert f'id="comment-{reply.pk}"' in client.get(response["Location"]).text
 
 
 def test_a_deep_reply_is_located_even_after_its_thread_renumbered_around_it(article, settings):
