@@ -81,7 +81,8 @@ class Comment(MPTTModel):
     thread_version = models.PositiveBigIntegerField(default=0, editable=False)
     # On top-level comments only: the thread's replies, set with thread_version, for the "Most
     # replies" sort to read from the roots' index (which must not hold lft/rght: see below).
-    thread_replies = models.PositiveIntegerField(default=0, editable=False)
+    # A default in the database too: the release before it inserts rows without the column.
+    thread_replies = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     # Set by the comment form; a second submission of the same form finds the first comment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

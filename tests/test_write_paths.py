@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from comments import services
@@ -123,3 +124,13 @@ def test_admin_edit_saves_the_edited_text_only_never_tree_numbers_or_status(staf
     assert (comment.body, comment.body_html) == ("Typo here", "<p>Typo here</p>")
     assert comment.status == Comment.Status.REMOVED
     assert find_tree_problems() == []
+
+
+def test_thread_replies_has_a_database_default_for_the_release_before_it():
+    # During a rolling upgrade the previous release still inserts comments without the column.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_default FROM information_schema.columns"
+            " WHERE table_name = 'comments_comment' AND column_name = 'thread_replies'"
+        )
+        assert cursor.fetchone() == ("0",)

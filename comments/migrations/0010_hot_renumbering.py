@@ -2,6 +2,7 @@
 # rght, PostgreSQL makes those updates HOT: the new row versions stay on their pages and no index
 # gets a new entry (bench/README.md: WAL per reply into a growing thread 79 KB -> 13 KB).
 #   - thread_replies on each root replaces lft/rght in the roots' covering index ("Most replies");
+#     with a database default, so the release before this one can still insert comments;
 #   - django-mptt's (tree_id, lft) index goes (threads are read through the tree_id index);
 #   - fillfactor 70 leaves room on each page for the new versions. It applies to pages filled from
 #     now on; a table's older pages make room as VACUUM clears them (or at once: VACUUM FULL).
@@ -22,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="comment",
             name="thread_replies",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.RunSQL(
             "UPDATE comments_comment SET thread_replies = (rght - lft - 1) / 2 WHERE parent_id IS NULL",
