@@ -10,32 +10,17 @@ import sys
 import time
 import uuid
 import warnings
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 
+from bench.common import FormFields  # the comment form's action and inputs, as the benches read it
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8391
 # Every request gets this long to answer; the page must come well within it, never hang.
 REQUEST_TIMEOUT = 10
-
-
-class FormFields(HTMLParser):
-    """The comment form's action and its inputs (name -> value)."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and "comment-form" in (attrs.get("class") or ""):
-            self.action = attrs.get("action")
-        elif tag == "input" and self.action and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value") or ""
 
 
 def request(method: str, path: str, *, body: dict | None = None, cookies: str = "") -> tuple[int, dict, str]:
