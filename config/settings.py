@@ -174,6 +174,8 @@ if env_bool("TRUST_PROXY_HEADERS", not DEBUG):
 COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", "10000"))
 THREADS_PER_PAGE = int(os.environ.get("THREADS_PER_PAGE", "50"))
 COMMENT_DISPLAY_DEPTH = int(os.environ.get("COMMENT_DISPLAY_DEPTH", "6"))
+if COMMENT_DISPLAY_DEPTH < 2:  # a continue page starts below a comment shown: at least 2 levels
+    raise ImproperlyConfigured("COMMENT_DISPLAY_DEPTH must be 2 or more.")
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 THREAD_CACHE_ENABLED = env_bool("THREAD_CACHE", True)  # off only to measure cold rendering
 # How long a process may serve a page of readers without a session before asking the database

@@ -47,6 +47,15 @@ def test_settings_refuse_a_database_other_than_postgresql():
     assert "PostgreSQL only" in result.stderr
 
 
+def test_settings_refuse_a_display_depth_with_no_room_for_continue_pages():
+    result = run_settings(
+        {"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1:1/x", "COMMENT_DISPLAY_DEPTH": "1"}
+    )
+
+    assert result.returncode != 0
+    assert "COMMENT_DISPLAY_DEPTH must be 2 or more" in result.stderr
+
+
 def test_production_settings_start_with_a_secret_key():
     result = run_settings(
         {"DEBUG": "0", "SECRET_KEY": "x" * 60, "DATABASE_URL": "postgres://u@127.0.0.1:1/x"}
