@@ -6,6 +6,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments import services
 from comments.models import Comment
+from comments.services import moderating
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -54,5 +55,5 @@ class CommentFactory(factory.Factory):
         comment = services.post_comment(trusted=True, **kwargs)  # the site's own fixtures
         if status != Comment.Status.APPROVED:
             with transaction.atomic():  # through the service: counters and thread version follow
-                comment = services._moderate(comment, status, None)
+                comment = moderating._moderate(comment, status, None)
         return comment

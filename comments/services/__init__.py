@@ -1,0 +1,59 @@
+"""Every change to comments: posting, replying and moderation.
+
+Tree writes happen only here, each inside a transaction holding its thread's lock
+(`lock_thread`), so concurrent writers to one thread take turns and writers to
+different threads never wait for each other. Readers never wait: PostgreSQL's
+MVCC serves them the last committed tree.
+
+common: the refusals, the thread's lock, the version and counters every write updates;
+posting: a new comment or reply; moderating: everything done to a comment once stored.
+"""
+
+from comments.services.common import (
+    THREAD_LOCK_NAMESPACE,
+    CommentRefused,
+    ParentRefused,
+    discussion_changed,
+    lock_thread,
+    lock_thread_of,
+)
+from comments.services.moderating import (
+    AlreadyReported,
+    approve_comment,
+    ban_author,
+    delete_comment,
+    delete_own_comment,
+    edit_comment,
+    enforce_bans,
+    mark_spam,
+    reject_comment,
+    remove_comment,
+    remove_thread,
+    report_comment,
+    restore_comment,
+)
+from comments.services.posting import comment_stored_with, post_comment
+
+__all__ = [
+    "THREAD_LOCK_NAMESPACE",
+    "AlreadyReported",
+    "CommentRefused",
+    "ParentRefused",
+    "approve_comment",
+    "ban_author",
+    "comment_stored_with",
+    "delete_comment",
+    "delete_own_comment",
+    "discussion_changed",
+    "edit_comment",
+    "enforce_bans",
+    "lock_thread",
+    "lock_thread_of",
+    "mark_spam",
+    "post_comment",
+    "reject_comment",
+    "remove_comment",
+    "remove_thread",
+    "report_comment",
+    "restore_comment",
+]

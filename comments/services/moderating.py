@@ -1,0 +1,239 @@
+"""Changes to comments already stored: moderators' decisions, edits and deletions (by a
+moderator or the author), reports and bans. Each under the thread's lock, re-reading the
+comment as committed first."""
+
+import datetime
+import ipaddress
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from comments.models import Ban, Comment, ModerationRules, Report
+from comments.services.common import CommentRefused, discussion_changed, reread_under_lock, thread_changed
+from notifications.services import comment_saved
+
+
+def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
+    """Set the status under the thread's lock; a moderator's decision settles the open reports."""
+    comment = reread_under_lock(comment)
+    was_approved = comment.is_approved
+    comment.status = status
+    comment.moderated_by = moderator
+    comment.moderated_at = timezone.now()
+    comment.report_count = 0
+    comment.save(update_fields=["status", "moderated_by", "moderated_at", "report_count"])
+    comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
+    thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=int(comment.is_approved) - int(was_approved))
+    return comment
+
+
+@transaction.atomic
+def approve_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Show the comment to every reader."""
+    comment = _moderate(comment, Comment.Status.APPROVED, moderator)
+    comment_saved(comment)  # a held reply notifies once it is approved
+    return comment
+
+
+@transaction.atomic
+def reject_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Hide the comment; its replies stay, under a placeholder."""
+    return _moderate(comment, Comment.Status.REJECTED, moderator)
+
+
+@transaction.atomic
+def mark_spam(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Hide the comment as spam; its replies stay, under a placeholder."""
+    return _moderate(comment, Comment.Status.SPAM, moderator)
+
+
+@transaction.atomic
+def remove_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Leave a placeholder in the thread; the replies stay."""
+    return _moderate(comment, Comment.Status.REMOVED, moderator)
+
+
+@transaction.atomic
+def delete_comment(comment: Comment) -> int:
+    """Delete the comment and all its replies for good; return how many rows went.
+
+    A comment already gone (deleted with an ancestor, or by another moderator) counts 0.
+    """
+    try:
+        comment = reread_under_lock(comment)
+    except Comment.DoesNotExist:
+        return 0
+    subtree = comment.get_descendants(include_self=True)
+    approved = subtree.filter(status=Comment.Status.APPROVED).count()
+    count = comment.get_descendant_count() + 1
+    comment.delete()  # django-mptt closes the gap in this thread only
+    if not comment.is_root_node():
+        thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-approved, threads=-int(comment.is_root_node()))
+    return count
+
+
+@transaction.atomic
+def edit_comment(
+    comment: Comment, *, body: str, author_name: str | None = None, by_moderator: bool = False
+) -> Comment:
+    """Replace the comment's text (re-rendered on save) and mark it edited.
+
+    Its author may edit only while it is shown; a moderator (the admin) may fix any comment.
+    """
+    comment = reread_under_lock(comment)
+    if not by_moderator and not comment.is_approved:
+        raise CommentRefused("This comment can no longer be edited.")
+    comment.body = body
+    comment.author_name = author_name or comment.author_name
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "author_name", "edited_at"])
+    thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id)
+    return comment
+
+
+@transaction.atomic
+def restore_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+    """Put a removed, rejected or spam comment back in the thread, approved."""
+    return _moderate(comment, Comment.Status.APPROVED, moderator)
+
+
+@transaction.atomic
+def remove_thread(comment: Comment, *, moderator: AbstractBaseUser | None) -> int:
+    """Remove the comment and every reply below it (rows kept, hidden); return how many changed."""
+    comment = reread_under_lock(comment)
+    now = timezone.now()
+    below = Comment.objects.filter(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght)
+    Report.objects.filter(comment__in=below, resolved_at__isnull=True).update(resolved_at=now)
+    approved = below.filter(status=Comment.Status.APPROVED).count()
+    # Status only: the nested-set numbers do not change, so a plain UPDATE is safe under the lock.
+    changed = below.exclude(status=Comment.Status.REMOVED).update(
+        status=Comment.Status.REMOVED, moderated_by=moderator, moderated_at=now, report_count=0
+    )
+    thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-approved)
+    return changed
+
+
+class AlreadyReported(CommentRefused):
+    """This reader has reported this comment before."""
+
+
+@transaction.atomic
+def report_comment(
+    comment: Comment,
+    *,
+    reporter_key: str,
+    reason: str,
+    text: str = "",
+    user: AbstractBaseUser | None = None,
+) -> tuple[Report, bool]:
+    """Record one reader's report; return it and whether the comment is now hidden for review.
+
+    reporter_key identifies the reader ("user:<id>" or "session:<key>"): one report each.
+    At the rules' report_threshold of open reports, an approved comment goes back to pending.
+    """
+    comment = reread_under_lock(comment)
+    if not comment.is_approved:
+        raise CommentRefused("This comment is already waiting for a moderator.")
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                comment=comment,
+                reporter_key=reporter_key,
+                user=user if user is not None and user.is_authenticated else None,
+                reason=reason,
+                text=text[:500],
+            )
+    except IntegrityError:
+        raise AlreadyReported(
+            "You have already reported this comment; a moderator will look at it."
+        ) from None
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    comment.refresh_from_db(fields=["report_count"])
+    threshold = ModerationRules.load().report_threshold
+    hidden = bool(threshold) and comment.report_count >= threshold
+    if hidden:
+        comment.status = Comment.Status.PENDING
+        comment.hold_reason = f"Hidden after {comment.report_count} reports"
+        comment.save(update_fields=["status", "hold_reason"])
+        thread_changed(comment.tree_id)
+        discussion_changed(comment.article_id, comments=-1)
+    return report, hidden
+
+
+def ban_author(
+    comment: Comment,
+    *,
+    moderator: AbstractBaseUser | None,
+    kinds: set[str],
+    reason: str = "",
+    expires_at: datetime.datetime | None = None,
+) -> tuple[list[Ban], list[Comment]]:
+    """Ban the comment's author by account, email and/or IP address; remove their pending comments.
+
+    Returns the bans made and the pending comments removed. Kinds the author has nothing
+    for (an account for a guest, an IP address never recorded) are skipped.
+    """
+    targets = {
+        Ban.Kind.USER: {"user_id": comment.user_id} if comment.user_id else None,
+        Ban.Kind.EMAIL: {"email": comment.author_email.strip().lower()} if comment.author_email else None,
+        Ban.Kind.IP: {"network": str(ipaddress.ip_network(comment.ip_address))}
+        if comment.ip_address
+        else None,
+    }
+    bans = []
+    with transaction.atomic():
+        for kind in sorted(kinds):
+            if targets.get(kind) is None:
+                continue
+            if Ban.objects.active().filter(kind=kind, **targets[kind]).exists():
+                continue  # banned already (two of the selected comments had the same author)
+            ban = Ban(kind=kind, reason=reason, expires_at=expires_at, created_by=moderator, **targets[kind])
+            ban.full_clean()
+            ban.save()
+            bans.append(ban)
+    return bans, enforce_bans(bans, moderator=moderator)
+
+
+def enforce_bans(bans: list[Ban], *, moderator: AbstractBaseUser | None) -> list[Comment]:
+    """Remove the pending comments the bans cover; return them.
+
+    Each comment is removed in its own transaction under its thread's lock, so a ban
+    never holds many threads' locks at once.
+    """
+    removed = []
+    for pending in Comment.objects.pending().order_by("tree_id", "lft"):
+        if any(
+            ban.covers(user_id=pending.user_id, email=pending.author_email, ip_address=pending.ip_address)
+            for ban in bans
+        ):
+            removed.append(remove_comment(pending, moderator=moderator))
+    return removed
+
+
+@transaction.atomic
+def delete_own_comment(comment: Comment) -> Comment | None:
+    """The author takes the comment back: gone for good, or a placeholder if it has replies.
+
+    Returns the placeholder, or None when the row was deleted.
+    """
+    comment = reread_under_lock(comment)
+    was_approved = int(comment.is_approved)
+    if comment.rght - comment.lft > 1:
+        comment.status = Comment.Status.DELETED
+        comment.body = ""
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["status", "body", "body_html", "edited_at"])
+        thread_changed(comment.tree_id)
+        discussion_changed(comment.article_id, comments=-was_approved)
+        return comment
+    comment.delete()  # a leaf: django-mptt closes the gap in this thread only
+    if not comment.is_root_node():
+        thread_changed(comment.tree_id)
+    discussion_changed(comment.article_id, comments=-was_approved, threads=-int(comment.is_root_node()))
+    return None

@@ -1,0 +1,205 @@
+"""Posting a comment or a reply: checked, and for a reply placed, under its thread's lock."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, When
+
+from articles.models import Article
+from comments import moderation
+from comments.models import Comment
+from comments.services.common import (
+    THREAD_LOCK_NAMESPACE,
+    CommentRefused,
+    ParentRefused,
+    discussion_changed,
+    lock_thread_of,
+    thread_changed,
+)
+from config.prepared import PreparedValues
+from notifications.services import comment_saved, replies_are_watched
+
+# What a reply needs of its parent, read under the thread's lock: the checks and the tree numbers
+# (in the model's field order, as Model.from_db() takes them).
+INSERT_FIELDS = tuple(
+    field.attname
+    for field in Comment._meta.concrete_fields
+    if field.attname in {"id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level"}
+)
+PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched")
+# The parent under the lock, with what the redirect needs: where the reply is shown. Within the
+# display depth, on its article's page: the count of threads before its own (NULL past the
+# depth, so PostgreSQL counts only when the count is used). Past it, on the continue page of an
+# ancestor (comments.threads.comment_location), read here under the lock: numbers read after
+# the commit could already be moved on by the next reply. And whether anyone watches the
+# parent's replies (notifications.services.comment_saved). Compiled once (config.prepared):
+# through the ORM, building and compiling this read cost more CPU than PostgreSQL spends on it.
+_parent_under_lock = PreparedValues(
+    lambda pk, last_level: (
+        Comment.objects.filter(pk=pk)
+        .annotate(
+            roots_before=Case(
+                When(
+                    level__lt=last_level,
+                    then=Subquery(
+                        Comment.objects.roots()
+                        .filter(article_id=OuterRef("article_id"), tree_id__lt=OuterRef("tree_id"))
+                        .order_by()
+                        .annotate(count=Func(F("pk"), function="COUNT"))
+                        .values("count")
+                    ),
+                ),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            continue_anchor=Case(
+                When(
+                    level__gte=last_level,
+                    then=Subquery(
+                        Comment.objects.filter(
+                            tree_id=OuterRef("tree_id"),
+                            lft__lte=OuterRef("lft"),
+                            rght__gte=OuterRef("rght"),
+                            level=OuterRef("level") / last_level * last_level,
+                        ).values("pk")[:1]
+                    ),
+                ),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            watched=replies_are_watched(),  # whether the reply needs a notification job
+        )
+        .order_by()
+        .values_list(*INSERT_FIELDS, *PARENT_EXTRAS)
+    ),
+    pk=-THREAD_LOCK_NAMESPACE,
+    last_level=THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
+)
+
+
+def post_comment(
+    *,
+    article: Article,
+    body: str,
+    parent: Comment | None = None,
+    user: AbstractBaseUser | None = None,
+    author_name: str = "",
+    author_email: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+    submission_token: uuid.UUID | None = None,
+    trusted: bool = False,
+) -> Comment:
+    """Store a top-level comment or a reply (as its parent's last child) and return it.
+
+    The moderation rules (comments.moderation) decide whether it is approved or held
+    (pending); trusted=True skips them, for the site's own content (demo, fixtures).
+    A repeated submission_token returns the comment first stored with it.
+    Raises CommentRefused when the discussion is closed, the parent cannot take replies,
+    the author is banned or the text is refused as spam: nothing is stored then.
+
+    Atomic, in the caller's transaction when there is one (no savepoint of its own, issue 9):
+    refusals come before the first write and leave that transaction usable; from the first
+    write on, any error dooms it, a repeated submission_token included (IntegrityError: the
+    caller rolls back and finds the first comment with comment_stored_with()). Without a
+    transaction it opens one and does that itself.
+    """
+    if user is not None and user.is_authenticated:
+        author_name = author_name or user.get_full_name() or user.get_username()
+        author_email = author_email or user.email
+    else:
+        user = None
+    # The rules are read before the thread's lock is taken: they need nothing from the thread.
+    verdict = moderation.Verdict(Comment.Status.APPROVED)
+    if not trusted:
+        verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
+        if verdict.refused:
+            raise CommentRefused(verdict.refused)
+    comment = Comment(
+        article=article,
+        user=user,
+        author_name=author_name,
+        author_email=author_email,
+        body=body,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+        submission_token=submission_token,
+        status=verdict.status,
+        hold_reason=verdict.reason,
+    )
+    if connection.in_atomic_block:
+        return _store(comment, parent=parent)
+    try:
+        with transaction.atomic():
+            return _store(comment, parent=parent)
+    except IntegrityError:
+        existing = comment_stored_with(comment.submission_token)
+        if existing is None:
+            raise
+        return existing
+
+
+def _store(comment: Comment, *, parent: Comment | None) -> Comment:
+    """post_comment() inside a transaction: check under the thread's lock, insert, count, enqueue."""
+    try:
+        parent = _locked_parent(comment, parent)
+    except CommentRefused:
+        # A retry of a form that was stored before the thread changed still lands on its comment.
+        existing = comment_stored_with(comment.submission_token)
+        if existing is None:
+            raise
+        return existing
+    with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
+        if parent is not None:
+            # The parent's numbers were read under the lock: no need for mptt to read them again.
+            comment.insert_at(parent, position="last-child", refresh_target=False)
+        # The same form sent twice: the unique submission_token refuses the second row (a
+        # concurrent twin waits on the index until the first commits) with an IntegrityError.
+        # No savepoint to survive it (two round trips on every post): the transaction is
+        # doomed and whoever opened it looks the first comment up after the rollback.
+        comment.save()
+        if parent is not None:
+            # For the redirect (comments.threads.comment_location): where the reply is shown.
+            comment.roots_before, comment.continue_anchor = parent.roots_before, parent.continue_anchor
+            thread_changed(comment.tree_id)
+        discussion_changed(comment.article_id, comments=int(comment.is_approved), threads=int(parent is None))
+        # The notification job, committed with the comment (if anyone is to hear of it).
+        comment_saved(comment, parent_watched=parent is not None and parent.watched)
+    return comment
+
+
+def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
+    """Check the comment may be stored; for a reply, lock the thread and return the parent as committed.
+
+    The parent is read once, under the lock (with what the redirect needs: threads before its
+    own); a new thread takes its tree_id from the sequence and needs no lock.
+    """
+    article = comment.article
+    if not article.is_accepting_comments:
+        raise CommentRefused("Comments are closed on this article.")
+    if parent is None:
+        return None
+    if not lock_thread_of(parent.pk):
+        raise ParentRefused("The comment you are replying to cannot be found.")
+    # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
+    # so it sees every change committed by the writer that held the lock before us.
+    row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
+    if row is None:
+        raise ParentRefused("The comment you are replying to cannot be found.")
+    parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[: len(INSERT_FIELDS)])
+    parent.roots_before, parent.continue_anchor, parent.watched = row[len(INSERT_FIELDS) :]
+    if parent.article_id != article.pk:
+        raise ParentRefused("The comment you are replying to cannot be found.")
+    if not parent.is_approved:
+        raise ParentRefused("That comment is no longer open for replies.")
+    parent.article = article
+    return parent
+
+
+def comment_stored_with(submission_token: uuid.UUID | None) -> Comment | None:
+    """The comment stored with this form's token, if any."""
+    if submission_token is None:
+        return None
+    return Comment.objects.select_related("article").filter(submission_token=submission_token).first()
