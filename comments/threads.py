@@ -308,21 +308,20 @@ def comment_location(comment: Comment) -> str:
         # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
         anchor_level = (comment.level - 1) // (depth - 1) * (depth - 1)
         anchor = getattr(comment, "continue_anchor", None)  # found under the lock when just posted
-        if anchor is not None:
-            return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
-        # The comment's numbers as stored now, not as this instance read them: other replies in
-        # the thread may have moved them on since.
-        now = Comment.objects.filter(pk=comment.pk)
-        anchor = (
-            Comment.objects.filter(
-                tree_id=comment.tree_id,
-                level=anchor_level,
-                lft__lte=Subquery(now.values("lft")),
-                rght__gte=Subquery(now.values("rght")),
+        if anchor is None:
+            # The comment's numbers as stored now, not as this instance read them: other replies
+            # in the thread may have moved them on since.
+            now = Comment.objects.filter(pk=comment.pk)
+            anchor = (
+                Comment.objects.filter(
+                    tree_id=comment.tree_id,
+                    level=anchor_level,
+                    lft__lte=Subquery(now.values("lft")),
+                    rght__gte=Subquery(now.values("rght")),
+                )
+                .values_list("pk", flat=True)
+                .first()
             )
-            .values_list("pk", flat=True)
-            .first()
-        )
         if anchor is None:  # deleted meanwhile: the article is where it was
             return comment.article.get_absolute_url()
         return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
