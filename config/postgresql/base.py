@@ -7,7 +7,7 @@ with a 100,000-comment discussion sent one statement with a parameter per commen
 Here bulk_create and the delete collector batch to stay under the limit.
 
 CONN_HEALTH_CHECKS sends `SELECT 1` before each request's first query: a round trip per request
-(of a reply's 16 statements, the only one that does nothing). A server that ends a connection
+that does nothing (it was one of a reply's 16 statements). A server that ends a connection
 (restart, shutdown, pg_terminate_backend, idle timeout) says so on its socket: an error message,
 then end of file. So the check first asks the kernel whether the idle connection has anything to
 read, and only then runs `SELECT 1`; a connection with nothing waiting is used as it is. What
