@@ -27,9 +27,9 @@ from comments.readers import own_pending, remember_pending, remember_posted, rep
 from comments.services import (
     CommentRefused,
     ParentRefused,
-    comment_stored_with,
     delete_own_comment,
     edit_comment,
+    first_with_token_or_raise,
     post_comment,
     report_comment,
 )
@@ -127,12 +127,10 @@ def add_comment(request, slug):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 **kwargs,
             )
-    except IntegrityError:
+    except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
         # email), passed the author's lock and the duplicate check. Land on the first comment.
-        comment = comment_stored_with(kwargs["submission_token"])
-        if comment is None:
-            raise
+        comment = first_with_token_or_raise(kwargs["submission_token"], error)
     except ratelimit.RateLimited as error:
         form.add_error(None, f"You are posting too often. {error.message} Your text is kept below.")
         log_refusal(request, reason="rate_limit", detail=f"comment: {error.message}", excerpt=kwargs["body"])

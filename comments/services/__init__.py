@@ -32,7 +32,7 @@ from comments.services.moderating import (
     report_comment,
     restore_comment,
 )
-from comments.services.posting import comment_stored_with, post_comment
+from comments.services.posting import first_with_token_or_raise, post_comment
 
 __all__ = [
     "THREAD_LOCK_NAMESPACE",
@@ -41,12 +41,12 @@ __all__ = [
     "ParentRefused",
     "approve_comment",
     "ban_author",
-    "comment_stored_with",
     "delete_comment",
     "delete_own_comment",
     "discussion_changed",
     "edit_comment",
     "enforce_bans",
+    "first_with_token_or_raise",
     "lock_thread",
     "lock_thread_of",
     "mark_spam",

@@ -103,7 +103,7 @@ def post_comment(
     Atomic, in the caller's transaction when there is one (no savepoint of its own, issue 9):
     refusals come before the first write and leave that transaction usable; from the first
     write on, any error dooms it, a repeated submission_token included (IntegrityError: the
-    caller rolls back and finds the first comment with comment_stored_with()). Without a
+    caller rolls back and finds the first comment with first_with_token_or_raise()). Without a
     transaction it opens one and does that itself.
     """
     if user is not None and user.is_authenticated:
@@ -134,23 +134,17 @@ def post_comment(
     try:
         with transaction.atomic():
             return _store(comment, parent=parent)
-    except IntegrityError:
-        existing = comment_stored_with(comment.submission_token)
-        if existing is None:
-            raise
-        return existing
+    except IntegrityError as error:
+        return first_with_token_or_raise(comment.submission_token, error)
 
 
 def _store(comment: Comment, *, parent: Comment | None) -> Comment:
     """post_comment() inside a transaction: check under the thread's lock, insert, count, enqueue."""
     try:
         parent = _locked_parent(comment, parent)
-    except CommentRefused:
+    except CommentRefused as refusal:
         # A retry of a form that was stored before the thread changed still lands on its comment.
-        existing = comment_stored_with(comment.submission_token)
-        if existing is None:
-            raise
-        return existing
+        return first_with_token_or_raise(comment.submission_token, refusal)
     with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
         if parent is not None:
             # The parent's numbers were read under the lock: no need for mptt to read them again.
@@ -173,8 +167,9 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
 def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     """Check the comment may be stored; for a reply, lock the thread and return the parent as committed.
 
-    The parent is read once, under the lock (with what the redirect needs: threads before its
-    own); a new thread takes its tree_id from the sequence and needs no lock.
+    The parent is read once, under the lock, with what the redirect needs and whether anyone
+    watches its replies (_parent_under_lock); a new thread takes its tree_id from the sequence
+    and needs no lock.
     """
     article = comment.article
     if not article.is_accepting_comments:
@@ -198,8 +193,11 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     return parent
 
 
-def comment_stored_with(submission_token: uuid.UUID | None) -> Comment | None:
-    """The comment stored with this form's token, if any."""
-    if submission_token is None:
-        return None
-    return Comment.objects.select_related("article").filter(submission_token=submission_token).first()
+def first_with_token_or_raise(submission_token: uuid.UUID | None, error: Exception) -> Comment:
+    """The comment first stored with this form's token (the form was sent twice); else raise error."""
+    existing = None
+    if submission_token is not None:
+        existing = Comment.objects.select_related("article").filter(submission_token=submission_token).first()
+    if existing is None:
+        raise error
+    return existing
