@@ -2,8 +2,9 @@
 
     DEBUG=1 .venv/bin/python bench/ratelimit_overhead.py [--redis redis://127.0.0.1:6379/0] [--seconds 3]
 
-Counts comment-scope hits (two identities, two windows each: four add+incr pairs) for a bounded
-time and prints microseconds per hit. Redis keys use a prefix unique to this run and are deleted.
+Counts comment-scope hits (two identities, two rates each: a get_many() of each rate's slots and
+an add() to claim one) for a bounded time and prints microseconds per hit. Redis keys use a prefix
+unique to this run and are deleted.
 """
 
 import argparse

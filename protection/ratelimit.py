@@ -1,7 +1,10 @@
 """Rate limits shared by every process and host, through Django's cache (Redis with REDIS_URL).
 
-Fixed windows: one counter per (scope, identity, window length, window start), created with
-cache.add() and raised with cache.incr(), both atomic in Redis and in the local-memory cache.
+Sliding windows, exact: a rate of N per T seconds gives each identity N slots. An accepted attempt
+claims a free slot with cache.add() (atomic in Redis and in the local-memory cache) for T seconds,
+storing when it frees; with all N held, attempts are refused until the oldest frees. Fixed windows
+(one counter per window) let two attempts a moment apart through a 1/15s limit when a window ends
+between them; slots never do.
 A scope (``comment``, ``report``, ``signup``, ``login``) has rates per account and per IP
 address, from settings.RATE_LIMITS, e.g. ``{"account": "1/15s,10/h", "ip": "4/15s,40/h"}``.
 
@@ -13,7 +16,6 @@ One line applies a limit to any view::
 and ``ratelimit.hit(request, "comment", account=...)`` does it by hand (raises RateLimited).
 """
 
-import contextlib
 import functools
 import hashlib
 import math
@@ -99,44 +101,56 @@ def identities(request, account: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def _keys(scope: str, request, account: str | None, now: float):
+def _windows(scope: str, request, account: str | None):
+    """((kind, identity, rate), slot keys) for each limit the request counts against."""
     rates = scope_rates(scope)
     for kind, identity in identities(request, account):
         for rate in rates.get(kind, []):
-            window_start = int(now // rate.seconds) * rate.seconds
-            key = f"rl:{scope}:{kind}:{_digest(identity)}:{rate.seconds}:{window_start}"
-            yield key, rate, window_start + rate.seconds - now, (kind, identity, rate)
+            base = f"rl:{scope}:{kind}:{_digest(identity)}:{rate.count}/{rate.seconds}"
+            yield (kind, identity, rate), [f"{base}:{slot}" for slot in range(rate.count)]
+
+
+def _held(keys: list[str], now: float) -> list[float]:
+    """When each held slot frees, soonest first."""
+    return sorted(until for until in cache.get_many(keys).values() if until > now)
+
+
+def _claim(keys: list[str], rate: Rate, now: float) -> str | None:
+    """Take a free slot for rate.seconds (cache.add: of two racing claims one wins); its key or None."""
+    taken = cache.get_many(keys)
+    for key in keys:
+        if key not in taken and cache.add(key, now + rate.seconds, timeout=rate.seconds):
+            return key
+    return None
 
 
 def _lock_key(scope: str, kind: str, identity: str) -> str:
     return f"rl-lock:{scope}:{kind}:{_digest(identity)}"
 
 
+def _wait(held: list[float], now: float) -> float:
+    return (held[0] if held else now + 1) - now
+
+
 def hit(request, scope: str, *, account: str | None = None) -> None:
-    """Count one attempt; raise RateLimited (counting nothing) when any window is full."""
+    """Count one attempt; raise RateLimited (holding no slot) when any limit is full."""
     if not settings.RATE_LIMITS_ENABLED:
         return
     now = time.time()
-    counted, refused = [], []
-    for key, rate, remaining, _ in _keys(scope, request, account, now):
-        cache.add(key, 0, timeout=rate.seconds + 1)
-        try:
-            value = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=rate.seconds + 1)
-            value = 1
-        counted.append(key)
-        if value > rate.count:
-            refused.append(remaining)
-    if refused:
-        for key in counted:  # a refused attempt does not use up the longer windows
-            with contextlib.suppress(ValueError):
-                cache.decr(key)
-        raise RateLimited(scope, max(1, math.ceil(max(refused))))
+    claimed, waits = [], []
+    for (_, _, rate), keys in _windows(scope, request, account):
+        key = _claim(keys, rate, now)
+        if key is None:
+            waits.append(_wait(_held(keys, now), now))
+        else:
+            claimed.append(key)
+    if waits:
+        cache.delete_many(claimed)  # a refused attempt does not use up the longer windows
+        raise RateLimited(scope, max(1, math.ceil(max(waits))))
 
 
 def check(request, scope: str, *, account: str | None = None) -> None:
-    """Raise RateLimited when locked out or a window is already full, counting nothing."""
+    """Raise RateLimited when locked out or a limit is already full, counting nothing."""
     if not settings.RATE_LIMITS_ENABLED:
         return
     now = time.time()
@@ -144,11 +158,11 @@ def check(request, scope: str, *, account: str | None = None) -> None:
         until = cache.get(_lock_key(scope, kind, identity))
         if until and until > now:
             raise RateLimited(scope, max(1, math.ceil(until - now)))
-    full = [
-        (remaining, who)
-        for key, rate, remaining, who in _keys(scope, request, account, now)
-        if (cache.get(key) or 0) >= rate.count
-    ]
+    full = []
+    for who, keys in _windows(scope, request, account):
+        held = _held(keys, now)
+        if len(held) >= who[2].count:
+            full.append((_wait(held, now), who))
     if full:
         raise RateLimited(scope, max(1, math.ceil(max(r for r, _ in full))), full=[who for _, who in full])
 
@@ -165,12 +179,10 @@ def lock_out(error: RateLimited) -> RateLimited:
 
 def reset(request, scope: str, *, account: str) -> None:
     """Forget an account's counts in a scope (a successful log-in clears its failures)."""
-    now = time.time()
     cache.delete(_lock_key(scope, "account", account))
-    rates = scope_rates(scope)
-    for rate in rates.get("account", []):
-        window_start = int(now // rate.seconds) * rate.seconds
-        cache.delete(f"rl:{scope}:account:{_digest(account)}:{rate.seconds}:{window_start}")
+    for (kind, _, _), keys in _windows(scope, request, account):
+        if kind == "account":
+            cache.delete_many(keys)
 
 
 def too_many_requests(request, error: RateLimited, *, template="429.html", context=None):

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 class Clock:
-    """The limiter's clock, moved by hand: windows end without waiting."""
+    """The limiter's clock, moved by hand: slots free without waiting."""
 
     def __init__(self):
-        self.now = 1_800_000_000.0  # a window boundary for 15 s and 1 h windows
+        self.now = 1_800_000_000.0
 
     def time(self):
         return self.now
@@ -30,8 +30,12 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
+    """One clock for the limiter and the local-memory cache, whose entries expire by it."""
+    from django.core.cache.backends import base, locmem
+
     clock = Clock()
-    monkeypatch.setattr(ratelimit, "time", clock)
+    for module in (ratelimit, base, locmem):
+        monkeypatch.setattr(module, "time", clock)
     return clock
 
 
@@ -67,6 +71,20 @@ def test_comment_goes_through_once_the_window_has_passed(client, article, abuse_
 
     assert response.status_code == 302
     assert Comment.objects.count() == 2
+
+
+def test_two_comments_a_moment_apart_are_limited_even_where_a_fixed_window_would_end(
+    client, article, abuse_protection, clock
+):
+    clock.now -= 1  # a second before 15 s and 1 h boundaries: a fixed window would restart in between
+    post(client, article, "Just before the boundary.")
+    clock.now += 2
+
+    response = post(client, article, "Just after it.")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "13"
+    assert Comment.objects.count() == 1
 
 
 def test_eleventh_comment_in_an_hour_is_refused_until_the_hour_ends(client, article, abuse_protection, clock):
@@ -164,6 +182,37 @@ def test_the_same_form_sent_twice_lands_on_the_first_comment_not_on_a_429(client
     assert Comment.objects.count() == 1
 
 
+def hits_at_once(scope: str, account: str, attempts: int) -> int:
+    """`attempts` threads count against one account at the same moment; how many were accepted."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.contrib.auth.models import AnonymousUser
+
+    barrier = Barrier(attempts)
+
+    def attempt(n):
+        request = RequestFactory().post("/", REMOTE_ADDR=f"192.0.2.{n}")
+        request.user = AnonymousUser()
+        barrier.wait()
+        try:
+            ratelimit.hit(request, scope, account=account)
+        except ratelimit.RateLimited:
+            return False
+        return True
+
+    with ThreadPoolExecutor(attempts) as pool:
+        return sum(pool.map(attempt, range(attempts)))
+
+
+def test_attempts_at_the_same_moment_never_pass_more_than_the_limit(abuse_protection):
+    abuse_protection.RATE_LIMITS = {"comment": {"account": "3/m"}}
+
+    accepted = [hits_at_once("comment", f"email:racer{n}@example.org", 8) for n in range(10)]
+
+    assert accepted == [3] * 10
+
+
 @ratelimit.ratelimit("report")
 def report_view(request):
     return HttpResponse("reported")
@@ -255,6 +304,14 @@ def test_limits_are_shared_through_redis(client, article, abuse_protection, cloc
     assert response.status_code == 429
     server, prefix = redis_cache
     assert server.keys(f"{prefix}:*:rl:comment:account:*")
+
+
+def test_limits_hold_under_racing_attempts_through_redis(abuse_protection, redis_cache):
+    abuse_protection.RATE_LIMITS = {"comment": {"account": "3/m"}}
+
+    accepted = [hits_at_once("comment", f"email:racer{n}@example.org", 8) for n in range(5)]
+
+    assert accepted == [3] * 5
 
 
 def client_address_seen(rf_request):
