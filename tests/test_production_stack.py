@@ -183,7 +183,7 @@ def test_rate_limits_are_shared_between_instances(two_instances):
     first = post_comment(a, article, "First+word", email="quick@example.org")
     second = post_comment(b, article, "Second+word", email="quick@example.org")
 
-    # The author's one-comment-per-15-seconds counter lives in Redis: B knows what A counted.
+    # The author's one-comment-per-15-seconds slot lives in Redis: B knows what A claimed.
     assert first.status == 302
     assert second.status == 429 and "posting too often" in second.text
     assert 0 < int(second.headers["Retry-After"]) <= 15
