@@ -59,9 +59,10 @@ def main() -> None:
         from django.test.utils import override_settings
 
         prefix = f"threadline-bench-{uuid.uuid4().hex[:8]}"
-        redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": args.redis}
+        redis_cache = {"BACKEND": "config.cache.FailoverRedisCache", "LOCATION": args.redis}
         try:
-            with override_settings(CACHES={"default": {**redis_cache, "KEY_PREFIX": prefix}}):
+            redis_cache["KEY_PREFIX"] = prefix
+            with override_settings(CACHES={"default": redis_cache, "ratelimit": redis_cache}):
                 measure("redis", args.seconds)
         finally:
             server = redis.Redis.from_url(args.redis)

@@ -109,16 +109,31 @@ DATABASES["default"]["OPTIONS"] = {
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 
+# Two caches: "default" for pages and threads, "ratelimit" for the limiter's slots, kept apart
+# so that page churn never evicts a slot (Django's local-memory cache keeps 300 entries, then
+# culls the oldest third). With Redis both live there, and a process whose Redis does not answer
+# falls back to its own memory instead of failing its pages (config/cache.py).
+LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+RATE_LIMIT_MEMORY = {"LOCATION": "ratelimit", "OPTIONS": {"MAX_ENTRIES": 50_000}}
 if REDIS_URL:
+    _redis = {
+        "BACKEND": "config.cache.FailoverRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "threadline",
+        "OPTIONS": {
+            "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+        },
+    }
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "threadline",
-        }
+        "default": {**_redis, "FALLBACK": {"LOCATION": "default"}},
+        "ratelimit": {**_redis, "FALLBACK": RATE_LIMIT_MEMORY},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": LOCAL_MEMORY_CACHE},
+        "ratelimit": {"BACKEND": LOCAL_MEMORY_CACHE, **RATE_LIMIT_MEMORY},
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -292,7 +307,8 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", STATIC_ROOT))
 if REDIS_URL:
     # Several deployments (or test runs) can share one Redis without reading each other's keys.
-    CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "threadline")
+    for _alias in CACHES.values():
+        _alias["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "threadline")
 
 # Persistent connections (CONN_MAX_AGE above, health-checked) rather than Django's psycopg pool:
 # one kept-open connection per worker thread (16 a host with the gunicorn defaults) needs no new

@@ -1,10 +1,12 @@
-"""Rate limits shared by every process and host, through Django's cache (Redis with REDIS_URL).
+"""Rate limits shared by every process and host through the "ratelimit" cache (Redis with
+REDIS_URL; without it each process counts on its own).
 
 Sliding windows, exact: a rate of N per T seconds gives each identity N slots. An accepted attempt
 claims a free slot with cache.add() (atomic in Redis and in the local-memory cache) for T seconds,
 storing when it frees; with all N held, attempts are refused until the oldest frees. Fixed windows
 (one counter per window) let two attempts a moment apart through a 1/15s limit when a window ends
 between them; slots never do.
+
 A scope (``comment``, ``report``, ``signup``, ``login``) has rates per account and per IP
 address, from settings.RATE_LIMITS, e.g. ``{"account": "1/15s,10/h", "ip": "4/15s,40/h"}``.
 
@@ -24,8 +26,12 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.shortcuts import render
+from django.utils.connection import ConnectionProxy
+
+# The "ratelimit" cache (settings.CACHES): apart from the page caches, whose churn would evict slots.
+cache = ConnectionProxy(caches, "ratelimit")
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")

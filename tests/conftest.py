@@ -45,26 +45,34 @@ def abuse_protection_off(settings):
 
     Tests of those protections switch them on with the `abuse_protection` fixture.
     """
-    from django.core.cache import cache
-
     from articles.shared_page import recent_pages
 
-    cache.clear()  # no counts or refusal-log dedup keys leak from one test into the next
+    clear_caches()  # no counts or refusal-log dedup keys leak from one test into the next
     recent_pages.clear()
     settings.RATE_LIMITS_ENABLED = False
     settings.COMMENT_MIN_FILL_SECONDS = 0
 
 
+def clear_caches() -> None:
+    """Empty this process's caches (and the memory a Redis cache falls back to); never FLUSHDB a
+    Redis that other tests or runs may share."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for backend in caches.all():
+        for memory in (backend, getattr(backend, "_fallback", None)):
+            if isinstance(memory, LocMemCache):
+                memory.clear()
+
+
 @pytest.fixture
 def abuse_protection(settings):
-    """Rate limits and the fill-time check on, with the default rates and an empty cache."""
-    from django.core.cache import cache
-
-    cache.clear()
+    """Rate limits and the fill-time check on, with the default rates and empty caches."""
+    clear_caches()
     settings.RATE_LIMITS_ENABLED = True
     settings.COMMENT_MIN_FILL_SECONDS = 3
     yield settings
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture

@@ -87,6 +87,19 @@ def test_two_comments_a_moment_apart_are_limited_even_where_a_fixed_window_would
     assert Comment.objects.count() == 1
 
 
+def test_page_cache_churn_never_evicts_a_rate_limit_slot(client, article, abuse_protection, clock):
+    from django.core.cache import cache
+
+    post(client, article, "First thought.")
+    for n in range(1000):  # threads and pages coming and going: the default cache culls past 300
+        cache.set(f"thread:{n}", "<li>A thread</li>")
+
+    response = post(client, article, "Second thought.")
+
+    assert response.status_code == 429
+    assert Comment.objects.count() == 1
+
+
 def test_eleventh_comment_in_an_hour_is_refused_until_the_hour_ends(client, article, abuse_protection, clock):
     for n in range(10):
         assert post(client, article, f"Thought {n}").status_code == 302
@@ -283,13 +296,13 @@ def redis_cache(settings):
     except redis.exceptions.RedisError:
         pytest.skip("Redis is not reachable")
     prefix = f"threadline-issue6-test-{os.getpid()}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _redis_url(),
-            "KEY_PREFIX": prefix,
-        }
-    }  # Django's setting_changed handler rebuilds the cache connections
+    redis_cache = {
+        "BACKEND": "config.cache.FailoverRedisCache",
+        "LOCATION": _redis_url(),
+        "KEY_PREFIX": prefix,
+    }
+    # Django's setting_changed handler rebuilds the cache connections.
+    settings.CACHES = {"default": redis_cache, "ratelimit": redis_cache}
     yield server, prefix
     keys = server.keys(f"{prefix}:*")  # only this test's keys: never FLUSHDB a shared server
     if keys:
