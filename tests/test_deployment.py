@@ -41,7 +41,7 @@ def test_docker_compose_config_is_valid_with_services_healthchecks_and_volumes()
     assert any(v["target"] == "/var/lib/postgresql/data" for v in services["db"]["volumes"])
 
 
-@pytest.mark.parametrize("extra", [{}, {"SECURE_HSTS_PRELOAD": "1"}])
+@pytest.mark.parametrize("extra", [{}, {"SECURE_HSTS_PRELOAD": "1"}, {"REDIS_URL": "redis://127.0.0.1:1/0"}])
 def test_check_deploy_is_clean_under_production_settings(extra):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL="postgres://u@127.0.0.1:1/x", **extra)
