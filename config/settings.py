@@ -35,6 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PORT = int(os.environ.get("PORT", "8000"))
 REDIS_URL = os.environ.get("REDIS_URL")  # unset: local-memory cache
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))  # seconds, then memory for a while
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,8 +122,8 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "threadline",
         "OPTIONS": {
-            "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
-            "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            "socket_connect_timeout": REDIS_TIMEOUT,
+            "socket_timeout": REDIS_TIMEOUT,
         },
     }
     CACHES = {

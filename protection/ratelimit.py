@@ -116,18 +116,24 @@ def _windows(scope: str, request, account: str | None):
             yield (kind, identity, rate), [f"{base}:{slot}" for slot in range(rate.count)]
 
 
-def _held(keys: list[str], now: float) -> list[float]:
+def _frees(values, now: float) -> list[float]:
     """When each held slot frees, soonest first."""
-    return sorted(until for until in cache.get_many(keys).values() if until > now)
+    return sorted(until for until in values if until > now)
 
 
-def _claim(keys: list[str], rate: Rate, now: float) -> str | None:
-    """Take a free slot for rate.seconds (cache.add: of two racing claims one wins); its key or None."""
+def _claim(keys: list[str], rate: Rate, now: float) -> tuple[str | None, list[float]]:
+    """Take a free slot for rate.seconds (cache.add: of two racing claims one wins).
+
+    Returns its key, or None and when each held slot frees.
+    """
     taken = cache.get_many(keys)
-    for key in keys:
-        if key not in taken and cache.add(key, now + rate.seconds, timeout=rate.seconds):
-            return key
-    return None
+    free = [key for key in keys if key not in taken]
+    for key in free:
+        if cache.add(key, now + rate.seconds, timeout=rate.seconds):
+            return key, []
+    if free:  # racing claims took them: read again what is held
+        taken = cache.get_many(keys)
+    return None, _frees(taken.values(), now)
 
 
 def _lock_key(scope: str, kind: str, identity: str) -> str:
@@ -135,7 +141,7 @@ def _lock_key(scope: str, kind: str, identity: str) -> str:
 
 
 def _wait(held: list[float], now: float) -> float:
-    return (held[0] if held else now + 1) - now
+    return held[0] - now if held else 1.0
 
 
 def hit(request, scope: str, *, account: str | None = None) -> None:
@@ -145,9 +151,9 @@ def hit(request, scope: str, *, account: str | None = None) -> None:
     now = time.time()
     claimed, waits = [], []
     for (_, _, rate), keys in _windows(scope, request, account):
-        key = _claim(keys, rate, now)
+        key, held = _claim(keys, rate, now)
         if key is None:
-            waits.append(_wait(_held(keys, now), now))
+            waits.append(_wait(held, now))
         else:
             claimed.append(key)
     if waits:
@@ -166,7 +172,7 @@ def check(request, scope: str, *, account: str | None = None) -> None:
             raise RateLimited(scope, max(1, math.ceil(until - now)))
     full = []
     for who, keys in _windows(scope, request, account):
-        held = _held(keys, now)
+        held = _frees(cache.get_many(keys).values(), now)
         if len(held) >= who[2].count:
             full.append((_wait(held, now), who))
     if full:
