@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from comments.markup import render_comment_body
 from comments.models import TREE_ID_SEQUENCE, Comment
-from comments.services import discussion_changed
 
 FIRST = (
     "Ada Bram Chen Dana Elif Femi Greta Hugo Ines Jonas Kiri Lars "
@@ -110,7 +109,6 @@ def generate_discussion(article, *, comments: int, seed: int = 1, max_depth: int
                 if parent_index is not None:
                     rows[i].parent_id = rows[parent_index].pk
             Comment.objects.bulk_create([rows[i] for i in indices], batch_size=2000)
-        discussion_changed(article.pk, comments=comments, threads=len(roots))
     return comments
 
 

@@ -317,38 +317,41 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     # lock (by the parent's id), the parent under the lock (with the redirect's count of
     # threads before it, and whether anyone watches its replies), the shift UPDATE, INSERT (no
     # savepoint: a repeated form token dooms the transaction, the view looks the first comment
-    # up after it); the thread version, the article's counters, the notification job when the
-    # parent is watched, COMMIT. One commit; no session: the guest's own comments go in a
+    # up after it); the notification job when the parent is watched, COMMIT. The thread's
+    # version and the article's counters are the triggers' (migration comments 0011), inside
+    # the shift and the INSERT. One commit; no session: the guest's own comments go in a
     # signed cookie.
-    assert len(captured.captured_queries) == 12 + watched
+    assert len(captured.captured_queries) == 10 + watched
     sql = [query["sql"] for query in captured.captured_queries]
     assert sql[1] == "BEGIN" and sql[-1] == "COMMIT" and sql.count("COMMIT") == 1
     assert ('INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]) == watched
     assert not any("django_session" in query for query in sql)
-    # The shift, then the thread's version on its root: rows of thread A only.
-    assert must_shift == 3 and updates == [must_shift, 1]
+    # The shift is the one UPDATE the application sends: rows of thread A only.
+    assert must_shift == 3 and updates == [must_shift]
     assert thread_row_versions(thread_b.tree_id) == b_before
     a_after = thread_row_versions(thread_a.tree_id)
     assert sum(a_after.get(pk) != version for pk, version in a_before.items()) == must_shift
     # The renumbering is HOT (no index holds lft or rght): no index entry for any shifted row.
-    # The root's version and reply count, which its index covers, are the one other update.
-    assert (updated_after - updated_before, hot_after - hot_before) == (must_shift + 1, must_shift)
+    # The root's version and reply count, which its index covers, are the other updates: the
+    # triggers mark the thread after the shift and after the INSERT.
+    assert (updated_after - updated_before, hot_after - hot_before) == (must_shift + 2, must_shift)
     assert find_tree_problems() == []
 
 
-def test_readers_and_other_threads_writers_do_not_wait_for_a_thread_being_written(client):
+def test_readers_and_other_articles_writers_do_not_wait_for_a_thread_being_written(client):
     article = ArticleFactory()
     busy = CommentFactory(article=article, body="Busy thread")
-    other = CommentFactory(article=article, body="Other thread")
+    other = CommentFactory(body="Other article's thread")
     locked, release = threading.Event(), threading.Event()
     timed_out = []
 
     def writer_holding_the_lock(_):
         with transaction.atomic():
             services.lock_thread(busy.tree_id)
-            # A tree write in progress, uncommitted while the lock is held. (A whole service call
-            # would also update the article's counters, as its last statement: writers to the
-            # same article then wait for each other's COMMIT, never for a thread's lock.)
+            # A tree write in progress, uncommitted while the lock is held. Its trigger updated the
+            # article's counters too: writers to other threads of the same article wait for this
+            # COMMIT (a service's write is its transaction's last few statements), never for the
+            # thread's lock; writers to other articles do not wait at all.
             Comment.objects.filter(pk=busy.pk).update(status=Comment.Status.REMOVED)
             locked.set()
             timed_out.append(not release.wait(timeout=20))
@@ -359,7 +362,7 @@ def test_readers_and_other_threads_writers_do_not_wait_for_a_thread_being_writte
 
     page = client.get(article.get_absolute_url())
     reply = client.post(
-        reverse("comments:add", args=[article.slug]),
+        reverse("comments:add", args=[other.article.slug]),
         {"body": "Elsewhere", "parent": other.pk, "name": "Ann", "email": "ann@example.org"},
     )
     release.set()

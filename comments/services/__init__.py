@@ -5,7 +5,7 @@ Tree writes happen only here, each inside a transaction holding its thread's loc
 different threads never wait for each other. Readers never wait: PostgreSQL's
 MVCC serves them the last committed tree.
 
-common: the refusals, the thread's lock, the version and counters every write updates;
+common: the refusals and the thread's lock (versions and counters: PostgreSQL's triggers);
 posting: a new comment or reply; moderating: everything done to a comment once stored.
 """
 
@@ -13,7 +13,6 @@ from comments.services.common import (
     THREAD_LOCK_NAMESPACE,
     CommentRefused,
     ParentRefused,
-    discussion_changed,
     lock_thread,
     lock_thread_of,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "ban_author",
     "delete_comment",
     "delete_own_comment",
-    "discussion_changed",
     "edit_comment",
     "enforce_bans",
     "first_with_token_or_raise",

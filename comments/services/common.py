@@ -1,16 +1,12 @@
-"""What every comment service shares: the refusals, the thread's lock, and the two updates
-every tree write makes before it commits (the thread's version, the article's counters)."""
+"""What every comment service shares: the refusals and the thread's lock.
 
-import datetime
+The thread's version and the article's counters are not kept here: PostgreSQL's triggers
+(comments/migrations/0011_discussion_marks.py) update them for every write, whoever makes it."""
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F
-from django.utils import timezone
 
-from articles.models import Article
 from comments.models import Comment
-from config.prepared import PreparedUpdate
 
 # First key of the two-key advisory lock: "which kind of lock" (the thread's
 # tree_id is the second), so other advisory locks in the database cannot collide.
@@ -44,46 +40,6 @@ def lock_thread_of(comment_pk: int) -> bool:
             [THREAD_LOCK_NAMESPACE, comment_pk],
         )
         return cursor.fetchone() is not None
-
-
-# The two UPDATEs every write runs, compiled once (config.prepared): through the ORM, building
-# them cost more of a post's CPU than PostgreSQL spends running them.
-_bump_thread_version = PreparedUpdate(
-    lambda tree_id: (
-        Comment.objects.filter(tree_id=tree_id, parent__isnull=True),
-        {"thread_version": F("thread_version") + 1, "thread_replies": (F("rght") - F("lft") - 1) / 2},
-    ),
-    tree_id=THREAD_LOCK_NAMESPACE,  # positive: Django drops a tree_id below 0 as never true
-)
-_count_discussion = PreparedUpdate(
-    lambda article_id, comments, threads, now: (
-        Article.objects.filter(pk=article_id),
-        {
-            "comment_count": F("comment_count") + comments,
-            "thread_count": F("thread_count") + threads,
-            "discussion_version": F("discussion_version") + 1,
-            "discussion_updated_at": now,
-        },
-    ),
-    article_id=-THREAD_LOCK_NAMESPACE,
-    comments=-0x7EA1,
-    threads=-0x7EA2,
-    now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
-)
-
-
-def thread_changed(tree_id: int) -> None:
-    """Bump the thread's version (its cached HTML is stale from this commit on) and recount its replies."""
-    _bump_thread_version.run(tree_id=tree_id)
-
-
-def discussion_changed(article_id: int, *, comments: int = 0, threads: int = 0) -> None:
-    """Adjust the article's counters and its Last-Modified.
-
-    Called last in each transaction: the article row stays locked from here to the
-    commit, so writers to different threads of one article wait only for a commit.
-    """
-    _count_discussion.run(article_id=article_id, comments=comments, threads=threads, now=timezone.now())
 
 
 def reread_under_lock(comment: Comment) -> Comment:

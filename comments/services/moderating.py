@@ -11,22 +11,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from comments.models import Ban, Comment, ModerationRules, Report
-from comments.services.common import CommentRefused, discussion_changed, reread_under_lock, thread_changed
+from comments.services.common import CommentRefused, reread_under_lock
 from notifications.services import comment_saved
 
 
 def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
     """Set the status under the thread's lock; a moderator's decision settles the open reports."""
     comment = reread_under_lock(comment)
-    was_approved = comment.is_approved
     comment.status = status
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
     comment.report_count = 0
     comment.save(update_fields=["status", "moderated_by", "moderated_at", "report_count"])
     comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
-    thread_changed(comment.tree_id)
-    discussion_changed(comment.article_id, comments=int(comment.is_approved) - int(was_approved))
     return comment
 
 
@@ -66,13 +63,8 @@ def delete_comment(comment: Comment) -> int:
         comment = reread_under_lock(comment)
     except Comment.DoesNotExist:
         return 0
-    subtree = comment.get_descendants(include_self=True)
-    approved = subtree.filter(status=Comment.Status.APPROVED).count()
     count = comment.get_descendant_count() + 1
     comment.delete()  # django-mptt closes the gap in this thread only
-    if not comment.is_root_node():
-        thread_changed(comment.tree_id)
-    discussion_changed(comment.article_id, comments=-approved, threads=-int(comment.is_root_node()))
     return count
 
 
@@ -91,8 +83,6 @@ def edit_comment(
     comment.author_name = author_name or comment.author_name
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "author_name", "edited_at"])
-    thread_changed(comment.tree_id)
-    discussion_changed(comment.article_id)
     return comment
 
 
@@ -109,13 +99,10 @@ def remove_thread(comment: Comment, *, moderator: AbstractBaseUser | None) -> in
     now = timezone.now()
     below = Comment.objects.filter(tree_id=comment.tree_id, lft__gte=comment.lft, rght__lte=comment.rght)
     Report.objects.filter(comment__in=below, resolved_at__isnull=True).update(resolved_at=now)
-    approved = below.filter(status=Comment.Status.APPROVED).count()
     # Status only: the nested-set numbers do not change, so a plain UPDATE is safe under the lock.
     changed = below.exclude(status=Comment.Status.REMOVED).update(
         status=Comment.Status.REMOVED, moderated_by=moderator, moderated_at=now, report_count=0
     )
-    thread_changed(comment.tree_id)
-    discussion_changed(comment.article_id, comments=-approved)
     return changed
 
 
@@ -161,8 +148,6 @@ def report_comment(
         comment.status = Comment.Status.PENDING
         comment.hold_reason = f"Hidden after {comment.report_count} reports"
         comment.save(update_fields=["status", "hold_reason"])
-        thread_changed(comment.tree_id)
-        discussion_changed(comment.article_id, comments=-1)
     return report, hidden
 
 
@@ -223,17 +208,11 @@ def delete_own_comment(comment: Comment) -> Comment | None:
     Returns the placeholder, or None when the row was deleted.
     """
     comment = reread_under_lock(comment)
-    was_approved = int(comment.is_approved)
     if comment.rght - comment.lft > 1:
         comment.status = Comment.Status.DELETED
         comment.body = ""
         comment.edited_at = timezone.now()
         comment.save(update_fields=["status", "body", "body_html", "edited_at"])
-        thread_changed(comment.tree_id)
-        discussion_changed(comment.article_id, comments=-was_approved)
         return comment
     comment.delete()  # a leaf: django-mptt closes the gap in this thread only
-    if not comment.is_root_node():
-        thread_changed(comment.tree_id)
-    discussion_changed(comment.article_id, comments=-was_approved, threads=-int(comment.is_root_node()))
     return None

@@ -14,9 +14,7 @@ from comments.services.common import (
     THREAD_LOCK_NAMESPACE,
     CommentRefused,
     ParentRefused,
-    discussion_changed,
     lock_thread_of,
-    thread_changed,
 )
 from config.prepared import PreparedValues
 from notifications.services import comment_saved, replies_are_watched
@@ -157,8 +155,6 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         if parent is not None:
             # For the redirect (comments.threads.comment_location): where the reply is shown.
             comment.roots_before, comment.continue_anchor = parent.roots_before, parent.continue_anchor
-            thread_changed(comment.tree_id)
-        discussion_changed(comment.article_id, comments=int(comment.is_approved), threads=int(parent is None))
         # The notification job, committed with the comment (if anyone is to hear of it).
         comment_saved(comment, parent_watched=parent is not None and parent.watched)
     return comment
