@@ -31,6 +31,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 
 from comments.readers import OWN_COOKIE
+from pagecache.snapshot import one_snapshot
 from protection.forms import new_stamp
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
@@ -202,7 +203,7 @@ def shared_entry(
     """The shared page under key: from this process within the freshness window, else checked
     against load_state() (one query; raises Http404 when the page is gone) and taken from the
     cache, or made by render(placeholders) — placeholders for the per-request values, by
-    name — and cached."""
+    name — in one snapshot with a second load_state(), and cached."""
     entry = recent_pages.get(key, max_age=settings.SHARED_PAGE_SECONDS)
     if entry is not None:
         return entry
@@ -219,7 +220,11 @@ def shared_entry(
             entry = cache.get(key)  # made by another process
         if entry is None or entry.state != state:
             placeholders = {name: secrets.token_hex(16) for name in FILLERS}
-            page, status = render(placeholders)
+            # The state read again with the page, in one snapshot: the entry is labelled with
+            # exactly the state it shows (pagecache.snapshot), never a newer one.
+            with one_snapshot():
+                state = load_state()
+                page, status = render(placeholders)
             entry = SharedEntry(state, page, status)
             if not _local_cache():  # a local-memory cache is this process's alone
                 cache.set(key, entry, SHARED_PAGE_CACHE_SECONDS)

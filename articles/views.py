@@ -55,7 +55,7 @@ def article_detail(request, slug):
     validators = None
     if request.method == "GET" and not {settings.SESSION_COOKIE_NAME, OWN_COOKIE} & request.COOKIES.keys():
         validators = _anonymous_validators(request, _page_state(article), encoding="")
-        not_modified = get_conditional_response(request, **validators)
+        not_modified = get_conditional_response(request, etag=validators["etag"])
         if not_modified is not None:
             return not_modified
     response = render_article(request, article)
@@ -91,7 +91,12 @@ def _page_state(article) -> tuple:
 def _anonymous_validators(request, state: tuple, *, encoding: str) -> dict:
     """ETag and Last-Modified for a reader with no session: the page is a function of the
     article's state, the page asked for, the reader's CSRF cookie (its form stays valid)
-    and the encoding."""
+    and the encoding.
+
+    Only the ETag decides a 304. Last-Modified counts whole seconds and is stamped inside the
+    writer's transaction, before its commit: a reply committed in the same second as (or just
+    after) a reader's copy leaves it unchanged, and If-Modified-Since alone would keep that
+    reader on a page without the reply (issue 14). It is sent for information only."""
     parts = [
         *map(str, state),
         normalise_sort(request.GET.get("sort")),
@@ -133,7 +138,7 @@ def _shared_article_page(request, slug) -> HttpResponse:
     entry = shared_entry(f"articlepage:{RENDER_VERSION}:{origin}:{slug}:{sort}:{page}", load_state, render)
     gzip = accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     validators = _anonymous_validators(request, entry.state, encoding="gzip" if gzip else "")
-    not_modified = get_conditional_response(request, **validators)
+    not_modified = get_conditional_response(request, etag=validators["etag"])
     if not_modified is not None:
         return not_modified
     response = shared_response(request, entry, gzip=gzip)

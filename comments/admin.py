@@ -16,7 +16,7 @@ from comments import services
 from comments.admin_forms import BanForm
 from comments.models import Comment, Report
 from comments.moderation_admin import author_histories
-from protection.privacy import FORMER_READER, anonymise_author
+from comments.services.privacy import FORMER_READER, anonymise_author
 
 ACTIONS = {
     # action name: (service, label, past tense for messages and the admin history)
@@ -193,6 +193,7 @@ def anonymise_authors(modeladmin, request, queryset):
         if comment.author_name == FORMER_READER and not comment.author_email:
             continue  # an earlier comment of this selection had the same author
         count += anonymise_author(comment)
+        comment.refresh_from_db()  # the history names it by its new author
         modeladmin.log_change(request, comment, "Author anonymised on request.")
     modeladmin.message_user(
         request,

@@ -42,7 +42,7 @@ DEFAULT_SORT = "oldest"
 # What rendering a thread reads: not the email, IP or user agent (body: the JSON-LD excerpt).
 RENDERED_FIELDS = [
     "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
-    "created_at", "edited_at", "user_id", "body", "body_html",
+    "created_at", "edited_at", "user_id", "body", "body_html", "thread_version",
 ]  # fmt: skip
 
 
@@ -175,14 +175,15 @@ def _page_threads(
     missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
         fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
-        for tree_id, (html, structured) in fresh.items():
+        store = {}
+        for tree_id, (html, structured, version) in fresh.items():
             shared_thread = settings.THREAD_CACHE_ENABLED and tree_id in keys
             rendered[tree_id] = (html, structured, deflate_segment(html.encode()) if shared_thread else None)
-        if settings.THREAD_CACHE_ENABLED:
-            cache.set_many(
-                {keys[t]: (versions[t], rendered[t]) for t in missing if t in keys},
-                THREAD_CACHE_SECONDS,
-            )
+            if shared_thread and version is not None:
+                # Labelled with the version read in the same statement as the rows it shows.
+                store[keys[tree_id]] = (version, rendered[tree_id])
+        if store:
+            cache.set_many(store, THREAD_CACHE_SECONDS)
     return [rendered[tree_id] for tree_id in versions]
 
 
@@ -199,8 +200,9 @@ def thread_cache_key(article, tree_id: int) -> str:
 
 def render_threads(
     article, tree_ids: list[int], *, reader: Reader = Reader(), personal=frozenset()
-) -> dict[int, tuple[str, str]]:
-    """HTML and JSON-LD comments of each thread (its comments to the display depth): one query.
+) -> dict[int, tuple[str, str, int | None]]:
+    """HTML, JSON-LD comments and version of each thread (its comments to the display depth,
+    the version as that same query read it from the root; None if the thread is gone): one query.
 
     Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
     """
@@ -219,7 +221,8 @@ def render_threads(
             editable, deletable = ownership.own_comment_pks(reader.request, comments)
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
         html = render_items(article, items, editable=editable, deletable=deletable)
-        rendered[tree_id] = (html, structured_comments(items))
+        version = comments[0].thread_version if comments and comments[0].parent_id is None else None
+        rendered[tree_id] = (html, structured_comments(items), version)
     return rendered
 
 

@@ -36,6 +36,7 @@ from comments.services import (
 from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
 from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
+from pagecache.snapshot import one_snapshot
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
 from protection.refusals import log_refusal
@@ -181,10 +182,15 @@ def comment_thread(request, pk):
     """One comment with its ancestors as context and its replies below: the permalink page."""
     if is_shared(request):
         return _shared_thread_page(request, pk)
-    return _thread_page(request, _visible_comment(pk))
+    return _thread_page(request, pk)
 
 
-def _thread_page(request, comment, *, pending=None):
+def _thread_page(request, pk, *, pending=None):
+    with one_snapshot():  # the comment's numbers, its ancestors and its replies as of one instant
+        return _render_thread_page(request, _visible_comment(pk), pending=pending)
+
+
+def _render_thread_page(request, comment, *, pending=None):
     ancestors = list(comment.get_ancestors())
     items = subtree_items(comment, own_pending(request) if pending is None else pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
@@ -236,7 +242,7 @@ def _shared_thread_page(request, pk):
         return (pk, version, article_id, updated_at.timestamp(), accepting, settings.COMMENT_DISPLAY_DEPTH)
 
     def render_page(placeholders):
-        response = _thread_page(request, _visible_comment(pk), pending=frozenset())
+        response = _thread_page(request, pk, pending=frozenset())
         return SplicedPage.build(response.content.decode(), placeholders), response.status_code
 
     entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment
+from comments.services.privacy import FORMER_READER, anonymise_author
 from protection.models import RefusalLog
-from protection.privacy import FORMER_READER, anonymise_author
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
@@ -170,3 +170,118 @@ def test_no_public_page_shows_an_email_or_ip_address(client, discussion, page):
     assert not IPV4_RE.findall(html), url
     assert not IPV6_RE.findall(html), url
     assert "secret" not in html.lower(), url  # no address, no user agent, in any form
+
+
+def every_table_dumped() -> str:
+    """Every row of every table of the database, as text (what a backup would hold)."""
+    from django.db import connection
+
+    dump = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            dump.append(f"{table}: {cursor.fetchall()!r}")
+    return "\n".join(dump).lower()
+
+
+def cache_dumped() -> str:
+    """Every key and value of this process's caches (local memory in the tests), as text."""
+    import pickle
+
+    from django.core.cache import caches
+
+    dump = []
+    for backend in caches.all():
+        for key, value in getattr(backend, "_cache", {}).items():
+            value = pickle.loads(value) if isinstance(value, bytes) else value
+            dump.append(f"{key}: {value!r}")
+    return "\n".join(dump).lower()
+
+
+@pytest.fixture
+def guest_who_left_traces(staff_client, abuse_protection, settings):
+    """A guest with everything the site keeps about them: comments, a refusal, a subscription,
+    mail in the outbox, a moderator's history about them, rate limits and cached pages."""
+    from django.test import Client
+
+    from comments import services
+
+    settings.COMMENT_MIN_FILL_SECONDS = 0
+    client = Client()  # the guest's browser (staff_client is the moderator's)
+    article = ArticleFactory()
+    identity = {"name": "Tracy Trace", "email": "tracy.trace@example.org", "REMOTE_ADDR": "203.0.113.45"}
+    form = {"body": "I was here", "name": identity["name"], "email": identity["email"]}
+    form["notify_replies"] = "on"
+    response = client.post(
+        reverse("comments:add", args=[article.slug]), form, REMOTE_ADDR=identity["REMOTE_ADDR"]
+    )
+    assert response.status_code == 302, response.text
+    mine = Comment.objects.get(author_email=identity["email"])
+    refused = client.post(
+        reverse("comments:add", args=[article.slug]),
+        {**form, "body": "Again and again"},
+        REMOTE_ADDR=identity["REMOTE_ADDR"],
+    )
+    assert refused.status_code == 429  # the rate limit: a refusal logged with the address
+    services.approve_comment(mine, moderator=None)
+    staff_client.post(
+        reverse("admin:comments_comment_changelist"),
+        {"action": "approve_comments", "_selected_action": [mine.pk]},
+    )
+    reply = services.post_comment(article=article, parent=mine, body="Reply", author_name="Rob", trusted=True)
+    client.get(article.get_absolute_url())  # pages cached with the name
+    from notifications.models import OutboundEmail, ReplySubscription
+
+    assert ReplySubscription.objects.filter(email=identity["email"]).exists()
+    assert OutboundEmail.objects.filter(to=identity["email"]).exists()
+    assert RefusalLog.objects.filter(ip_address=identity["REMOTE_ADDR"]).exists()
+    assert LogEntry.objects.filter(object_id=str(mine.pk)).exists()
+    dump = every_table_dumped()
+    assert identity["email"] in dump and identity["REMOTE_ADDR"] in dump and "tracy trace" in dump
+    return {"article": article, "comment": mine, "reply": reply, **identity}
+
+
+def test_after_anonymising_no_table_holds_the_email_or_the_ip_address(guest_who_left_traces):
+    traces = guest_who_left_traces
+
+    anonymise_author(traces["comment"])
+
+    dump = every_table_dumped()
+    assert traces["email"] not in dump
+    assert traces["REMOTE_ADDR"] not in dump
+    assert "tracy trace" not in dump
+    assert traces["email"] not in cache_dumped() and traces["REMOTE_ADDR"] not in cache_dumped()
+    assert Comment.objects.get(pk=traces["reply"].pk).parent_id == traces["comment"].pk  # the thread stays
+
+
+def test_after_the_purge_no_table_holds_the_ip_address_or_mail_to_the_address(guest_who_left_traces):
+    from notifications.models import OutboundEmail
+
+    traces = guest_who_left_traces
+    OutboundEmail.objects.update(status=OutboundEmail.Status.SENT)
+
+    call_command("purge_personal_data", "--days", "0")
+
+    dump = every_table_dumped()
+    assert traces["REMOTE_ADDR"] not in dump
+    assert not OutboundEmail.objects.filter(to=traces["email"]).exists()
+    assert traces["REMOTE_ADDR"] not in cache_dumped()
+
+
+def test_the_purge_keeps_mail_still_to_be_sent_and_live_subscriptions(guest_who_left_traces):
+    from notifications.models import OutboundEmail, ReplySubscription
+
+    ReplySubscription.objects.update(confirmed_at=timezone.now())
+
+    call_command("purge_personal_data", "--days", "0")
+
+    assert OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED).exists()
+    assert ReplySubscription.objects.active().exists()
+
+
+def test_the_purge_erases_addresses_from_the_history_but_not_times():
+    from comments.services.privacy import _erase_ip
+
+    erased = _erase_ip("Author banned (IP 203.0.113.0/24) until 10:30:00")
+    assert erased == "Author banned (IP [erased]) until 10:30:00"
+    assert _erase_ip("from 2001:db8::1 at 12:00") == "from [erased] at 12:00"

@@ -32,10 +32,13 @@ from comments.services.moderating import (
     restore_comment,
 )
 from comments.services.posting import first_with_token_or_raise, post_comment
+from comments.services.privacy import anonymise_author, purge_personal_data
 
 __all__ = [
     "THREAD_LOCK_NAMESPACE",
     "AlreadyReported",
+    "anonymise_author",
+    "purge_personal_data",
     "CommentRefused",
     "ParentRefused",
     "approve_comment",

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from protection.privacy import purge_personal_data
+from comments.services.privacy import purge_personal_data
 
 
 class Command(BaseCommand):
-    help = "Erase IP addresses and user agents older than PERSONAL_DATA_RETENTION_DAYS (run daily)."
+    help = "Erase personal data kept only for a while, older than PERSONAL_DATA_RETENTION_DAYS (run daily)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,5 +22,7 @@ class Command(BaseCommand):
         counts = purge_personal_data(days=days)
         self.stdout.write(
             f"Erased IP addresses and user agents older than {days} days: "
-            f"{counts['comments']} comments, {counts['refusals']} refusal log entries."
+            f"{counts['comments']} comments, {counts['refusals']} refusal log entries; deleted "
+            f"{counts['emails']} sent emails and {counts['subscriptions']} ended subscriptions; "
+            f"{counts['history']} history entries cleaned."
         )
