@@ -6,13 +6,15 @@ posting then writes no session row (no second commit), and a reader without the 
 account costs no query at all. The cookie is signed with the SECRET_KEY (nothing in it can be
 forged or altered), HttpOnly and SameSite=Lax like the session's, and bound to the account it
 was written for: after a sign-in or sign-out on a shared browser the lists no longer apply.
+Its value is signing.dumps()'s compressed URL-safe base64 (RFC 6265 cookie-octets only): JSON
+in a cookie needs quoting and backslashes, which Python's http.cookiejar (requests, httpx,
+crawlers) strips on the way back, breaking the signature (issue 14).
 Replaying a copied cookie gives no more than a copied session cookie did: the same comments,
 within the same window.
 """
 
-import json
-
 from django.conf import settings
+from django.core import signing
 
 OWN_COOKIE = "tl_own"
 OWN_SALT = "threadline.own-comments"
@@ -31,19 +33,17 @@ def own_comments(request) -> dict[str, list[int]]:
     if own is not None:
         return own
     own = {PENDING_KEY: [], POSTED_KEY: []}
-    value = request.get_signed_cookie(
-        OWN_COOKIE, default=None, salt=OWN_SALT, max_age=settings.SESSION_COOKIE_AGE
-    )
-    if value:
-        try:
-            data = json.loads(value)
-        except ValueError:
-            data = {}
-        if isinstance(data, dict) and data.get("u") == _owner(request):
-            for key in own:
-                pks = data.get(key)
-                if isinstance(pks, list):
-                    own[key] = [pk for pk in pks if isinstance(pk, int)][-MAX_REMEMBERED:]
+    try:
+        data = signing.loads(
+            request.COOKIES.get(OWN_COOKIE, ""), salt=OWN_SALT, max_age=settings.SESSION_COOKIE_AGE
+        )
+    except signing.BadSignature:  # missing, altered, expired or from an older release
+        data = None
+    if isinstance(data, dict) and data.get("u") == _owner(request):
+        for key in own:
+            pks = data.get(key)
+            if isinstance(pks, list):
+                own[key] = [pk for pk in pks if isinstance(pk, int)][-MAX_REMEMBERED:]
     request._own_comments = own
     return own
 
@@ -68,11 +68,10 @@ def store_own_comments(request, response) -> None:
     """Write the cookie if this request changed the lists."""
     if not getattr(request, "_own_comments_changed", False):
         return
-    value = json.dumps({"u": _owner(request), **own_comments(request)}, separators=(",", ":"))
-    response.set_signed_cookie(
+    value = signing.dumps({"u": _owner(request), **own_comments(request)}, salt=OWN_SALT, compress=True)
+    response.set_cookie(
         OWN_COOKIE,
         value,
-        salt=OWN_SALT,
         max_age=settings.SESSION_COOKIE_AGE,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,

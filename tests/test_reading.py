@@ -136,11 +136,13 @@ def test_a_forged_or_altered_own_comments_cookie_grants_nothing(client, article)
     forged = json.dumps({"u": None, "posted": [victim.pk], "pending": []})
     unsigned, wrong_salt = Client(), Client()
     unsigned.cookies[OWN_COOKIE] = forged
-    wrong_salt.cookies[OWN_COOKIE] = signing.get_cookie_signer(salt="elsewhere").sign(forged)
+    wrong_salt.cookies[OWN_COOKIE] = signing.dumps(json.loads(forged), salt="elsewhere", compress=True)
     post(client, article, fragment=False, body="Mine", name="Gus", email="gus@example.org")
     own = Comment.objects.get(body="Mine")
     altered = Client()
-    altered.cookies[OWN_COOKIE] = client.cookies[OWN_COOKIE].value.replace(str(own.pk), str(victim.pk))
+    payload, _, signature = client.cookies[OWN_COOKIE].value.partition(":")
+    tampered = signing.dumps({"u": None, "posted": [victim.pk], "pending": []}, compress=True)
+    altered.cookies[OWN_COOKIE] = tampered.partition(":")[0] + ":" + signature
 
     assert [c.get(edit_url).status_code for c in (unsigned, wrong_salt, altered)] == [403, 403, 403]
     assert OWN_SALT and client.get(reverse("comments:edit", args=[own.pk])).status_code == 200
