@@ -34,15 +34,12 @@ from comments.services import (
     report_comment,
 )
 from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
+from config.client import client_ip, client_network
 from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from protection import ratelimit
 from protection.duplicates import author_key, find_duplicate, lock_author
 from protection.refusals import log_refusal
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def wants_fragment(request) -> bool:
@@ -339,6 +336,7 @@ def report(request, pk):
             comment,
             reporter_key=reporter_key(request),
             user=request.user,
+            network=client_network(request),
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"].strip(),
         )

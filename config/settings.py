@@ -354,3 +354,10 @@ LOGGING["filters"] = {"request_id": {"()": "config.observability.RequestIdFilter
 LOGGING["formatters"]["json"] = {"()": "config.observability.JsonFormatter"}
 LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+# --- Issue 16: abuse-proof round two ---------------------------------------------------------
+# Peers whose X-Forwarded-For is believed (addresses or networks, with TRUSTED_PROXY_COUNT > 0):
+# a request from anywhere else keeps its socket's address whatever its headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+# Reports hide a comment only from accounts with standing (comments/moderation_reports.py).
+REPORT_STANDING_DAYS = int(os.environ.get("REPORT_STANDING_DAYS", "7"))
+REPORT_HIDES_PER_NETWORK_PER_DAY = int(os.environ.get("REPORT_HIDES_PER_NETWORK_PER_DAY", "3"))

@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
+
+from config.client import forwarded_client
 
 
 def build_policy(directives: dict[str, list[str]]) -> str:
@@ -33,7 +33,9 @@ class ClientAddressMiddleware:
 
     Each proxy appends the address it saw to X-Forwarded-For, so the entry that many places
     from the right is the one the outermost trusted proxy saw: entries further left are the
-    client's to forge. Rate limits and the comments' IP addresses both read REMOTE_ADDR.
+    client's to forge. The header is read only when the peer is one of TRUSTED_PROXIES: with
+    gunicorn reachable directly, anyone could otherwise name any address. Rate limits and the
+    comments' IP addresses read the result through config.client.client_ip().
     """
 
     def __init__(self, get_response):
@@ -41,16 +43,8 @@ class ClientAddressMiddleware:
         self.count = settings.TRUSTED_PROXY_COUNT
 
     def __call__(self, request):
-        if self.count > 0:
-            hops = [
-                hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
-            ]
-            if len(hops) >= self.count:
-                candidate = hops[-self.count]
-                try:
-                    validate_ipv46_address(candidate)
-                except ValidationError:
-                    pass
-                else:
-                    request.META["REMOTE_ADDR"] = candidate
+        if self.count > 0 and "HTTP_X_FORWARDED_FOR" in request.META:
+            request.META["REMOTE_ADDR"] = forwarded_client(
+                request.META.get("REMOTE_ADDR", ""), request.META["HTTP_X_FORWARDED_FOR"], self.count
+            )
         return self.get_response(request)
