@@ -361,3 +361,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 # Reports hide a comment only from accounts with standing (comments/moderation_reports.py).
 REPORT_STANDING_DAYS = int(os.environ.get("REPORT_STANDING_DAYS", "7"))
 REPORT_HIDES_PER_NETWORK_PER_DAY = int(os.environ.get("REPORT_HIDES_PER_NETWORK_PER_DAY", "3"))
+# The admin's log-in counts its failures apart from the public form's (same rates by default).
+RATE_LIMITS["admin_login"] = {
+    "account": os.environ.get("RATE_LIMIT_ADMIN_LOGIN", RATE_LIMITS["login"]["account"]),
+    "ip": os.environ.get("RATE_LIMIT_ADMIN_LOGIN_IP", RATE_LIMITS["login"]["ip"]),
+}
