@@ -26,6 +26,7 @@ from articles.structured_data import article_structured_data
 from comments.forms import CommentForm
 from comments.readers import OWN_COOKIE, reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
+from config.site import site_origin
 from protection.forms import STAMP
 
 
@@ -114,7 +115,7 @@ def _shared_article_page(request, slug) -> HttpResponse:
     one entry per article, sort and page number, replaced when what it shows changes."""
     sort = normalise_sort(request.GET.get("sort"))
     page = request.GET.get("page", "1")
-    origin = request.build_absolute_uri("/")  # the page names its own address (canonical URL, JSON-LD)
+    origin = site_origin(request)  # the configured origin (SITE_URL), never the request's Host
     article = None
 
     def load_state():
@@ -151,7 +152,7 @@ def _assembled_page(request, article, sort: str, placeholders: dict[str, str]) -
     cache with its HTML already deflated. What else changes with each comment (the count,
     the JSON-LD) goes into the frame's slots."""
     discussion = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
-    key = f"articleframe:{RENDER_VERSION}:{request.build_absolute_uri('/')}:{article.pk}:{sort}"
+    key = f"articleframe:{RENDER_VERSION}:{site_origin(request)}:{article.pk}:{sort}"
     key += f":{discussion.page.number}"
     state = (
         article.updated_at.timestamp(),
@@ -212,7 +213,7 @@ def render_article(
         "form": form,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-        "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+        "canonical_url": site_origin(request) + article.get_absolute_url(),
     }
     if frame_slots is None:
         context["threads"] = discussion.threads

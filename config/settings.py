@@ -366,3 +366,7 @@ RATE_LIMITS["admin_login"] = {
     "account": os.environ.get("RATE_LIMIT_ADMIN_LOGIN", RATE_LIMITS["login"]["account"]),
     "ip": os.environ.get("RATE_LIMIT_ADMIN_LOGIN_IP", RATE_LIMITS["login"]["ip"]),
 }
+# Absolute URLs, reset links and page-cache keys come from SITE_URL (config/site.py); only DEBUG
+# without SITE_URL takes the request's host.
+SITE_URL_IS_SET = bool(os.environ.get("SITE_URL"))
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.site.origin")

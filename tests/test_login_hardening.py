@@ -52,7 +52,7 @@ def test_locked_account_is_refused_even_with_the_right_password(client, abuse_pr
 
 def test_failures_from_one_network_never_lock_the_owner_out_from_another(client, abuse_protection):
     UserFactory(username="ann")
-    for n in range(10):
+    for _ in range(10):
         attempt(client, "/accounts/login/", "ann", "nope", REMOTE_ADDR="192.0.2.66")
 
     locked_here = attempt(client, "/accounts/login/", "ann", PASSWORD, REMOTE_ADDR="192.0.2.66")

@@ -368,7 +368,8 @@ def test_ipv6_clients_share_their_64s_limits(client, abuse_protection):
     abuse_protection.RATE_LIMITS = {"signup": {"ip": "2/h"}}
 
     answers = [
-        client.post(reverse("signup"), {}, REMOTE_ADDR=f"2001:db8:5:6::{n:x}").status_code for n in range(1, 4)
+        client.post(reverse("signup"), {}, REMOTE_ADDR=f"2001:db8:5:6::{n:x}").status_code
+        for n in range(1, 4)
     ]
     elsewhere = client.post(reverse("signup"), {}, REMOTE_ADDR="2001:db8:5:7::1").status_code
 
