@@ -370,3 +370,10 @@ RATE_LIMITS["admin_login"] = {
 # without SITE_URL takes the request's host.
 SITE_URL_IS_SET = bool(os.environ.get("SITE_URL"))
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.site.origin")
+RATE_LIMITS["verify"] = {"account": "3/h", "ip": "10/h"}
+# Password-reset requests, per target mailbox ("account") and per network; the mail is sent by
+# the worker, so a known and an unknown address cost the request the same.
+RATE_LIMITS["password_reset"] = {
+    "account": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "3/h,10/d"),
+    "ip": os.environ.get("RATE_LIMIT_PASSWORD_RESET_IP", "10/h,50/d"),
+}
