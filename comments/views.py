@@ -38,7 +38,7 @@ from config.client import client_ip, client_network
 from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from protection import ratelimit
-from protection.duplicates import author_key, find_duplicate, lock_author
+from protection.duplicates import Repeat, author_key, find_duplicate, judge_repeat, lock_author, same_author
 from protection.refusals import log_refusal
 
 
@@ -111,9 +111,10 @@ def add_comment(request, slug):
                 body=kwargs["body"],
                 submission_token=kwargs["submission_token"],
             )
-            if duplicate is not None:
-                if kwargs["submission_token"] and duplicate.submission_token == kwargs["submission_token"]:
-                    return redirect(duplicate)  # this very form, sent twice: land on the first
+            repeat = judge_repeat(request, duplicate, **_who(kwargs))
+            if repeat is Repeat.FIRST:
+                return redirect(duplicate)  # this very form, sent twice: land on the first
+            if repeat is Repeat.REFUSE:
                 _refuse_duplicate(request, form, duplicate)
                 return refuse(409)
             ratelimit.hit(request, "comment", account=author)
@@ -126,8 +127,11 @@ def add_comment(request, slug):
             )
     except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
-        # email), passed the author's lock and the duplicate check. Land on the first comment.
+        # email), passed the author's lock and the duplicate check. Land on the first comment
+        # for all; only its own author gets its edit rights (a cookie naming the comment).
         comment = first_with_token_or_raise(kwargs["submission_token"], error)
+        if not same_author(comment, user=request.user, author_email=kwargs["author_email"]):
+            return redirect(comment)
     except ratelimit.RateLimited as error:
         form.add_error(None, f"You are posting too often. {error.message} Your text is kept below.")
         log_refusal(request, reason="rate_limit", detail=f"comment: {error.message}", excerpt=kwargs["body"])
@@ -149,6 +153,10 @@ def add_comment(request, slug):
     response = render_comment_fragment(request, comment, status=201) if fragment else redirect(comment)
     store_own_comments(request, response)  # a signed cookie: no session row to write (issue 9)
     return response
+
+
+def _who(kwargs) -> dict:
+    return {"author_email": kwargs["author_email"], "submission_token": kwargs["submission_token"]}
 
 
 def _refuse_duplicate(request, form, duplicate: Comment) -> None:

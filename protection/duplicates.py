@@ -1,5 +1,6 @@
 """The same author posting the same text again within a few minutes."""
 
+import enum
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from django.db import connection
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
+from comments import ownership
 from comments.models import Comment
 from config.prepared import PreparedValues
 
@@ -97,3 +99,35 @@ def recent_same_text(*, user, author_email: str, body: str):
     """The author's comments with exactly this text within the window, newest first (indexed)."""
     same_text = _same_text(user=user, author_email=author_email, body=body)
     return Comment.objects.filter(same_text).select_related("article").order_by("-created_at")
+
+
+class Repeat(enum.Enum):
+    """What a comment found by find_duplicate() means for this request."""
+
+    FIRST = "land on the first"  # this very form, sent twice (its twin gets no edit rights)
+    REFUSE = "refuse with a link"  # the author's own same text, recently
+    NONE = "not a repeat"  # a guest's same text, seen from a browser that did not post it
+
+
+def same_author(comment: Comment, *, user, author_email: str) -> bool:
+    """Whether the comment was posted by this account, or for a guest under this email."""
+    if user is not None and user.is_authenticated:
+        return comment.user_id == user.pk
+    return comment.user_id is None and comment.author_email.strip().lower() == author_email.strip().lower()
+
+
+def judge_repeat(request, duplicate: Comment | None, *, author_email: str, submission_token) -> Repeat:
+    """Land, refuse or post, never telling a stranger who wrote what.
+
+    A guest's email is typed, not proven: that this email wrote this text a moment ago is told
+    (with a link) only to the browser that posted it; anyone else's same text is a new comment.
+    """
+    if duplicate is None:
+        return Repeat.NONE
+    if submission_token and duplicate.submission_token == submission_token:
+        return Repeat.FIRST
+    if not same_author(duplicate, user=request.user, author_email=author_email):
+        return Repeat.NONE
+    if request.user.is_authenticated or ownership.is_owner(request, duplicate):
+        return Repeat.REFUSE
+    return Repeat.NONE
