@@ -272,6 +272,7 @@ def reply(request, pk):
 
 
 @require_POST
+@ratelimit.ratelimit("preview")
 def preview(request):
     """The comment text rendered exactly as it will be stored (same renderer); nothing is saved."""
     form = PreviewForm(request.POST)

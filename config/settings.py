@@ -377,3 +377,24 @@ RATE_LIMITS["password_reset"] = {
     "account": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "3/h,10/d"),
     "ip": os.environ.get("RATE_LIMIT_PASSWORD_RESET_IP", "10/h,50/d"),
 }
+# Bodies larger than this are refused (413) before any middleware reads them; no form here takes
+# files, so a multipart file part is refused outright.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("protection.middleware.ClientAddressMiddleware") + 1,
+    "protection.middleware.RequestLimitsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "protection.middleware.PrivatePagesMiddleware",
+)
+MIDDLEWARE.insert(0, "protection.middleware.DebugPagesForLoopbackMiddleware")
+RATE_LIMITS["preview"] = {"ip": os.environ.get("RATE_LIMIT_PREVIEW_IP", "30/m,600/h")}
+# Development without SECRET_KEY: a random key made once for this checkout (var/dev-secret-key),
+# not a key everyone can read in the repository. The test suite keeps its fixed key.
+if DEBUG and not os.environ.get("SECRET_KEY") and not TESTING:
+    from config.dev_secret import development_secret
+
+    SECRET_KEY = development_secret(Path(os.environ.get("THREADLINE_VAR_DIR", BASE_DIR / "var")))
