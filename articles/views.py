@@ -233,6 +233,9 @@ def render_article(
     return response
 
 
+NUL_IN_SEARCH = "That search contains a character that is not allowed (NUL): please type it again."
+
+
 def search(request):
     """Published articles matching the words, best first, with highlighted snippets."""
     text = " ".join(request.GET.get("q", "").split())
@@ -240,6 +243,10 @@ def search(request):
     if not text:
         context["message"] = "Type a word or two to search the articles."
         return render(request, "articles/search.html", context)
+    if "\x00" in text:  # PostgreSQL refuses NUL in text: a 400, not a 500 (issue 16)
+        return render(
+            request, "articles/search.html", {**context, "query": "", "message": NUL_IN_SEARCH}, status=400
+        )
     if len(text) > settings.SEARCH_MAX_QUERY_LENGTH:
         context["message"] = (
             f"That search is too long: keep it under {settings.SEARCH_MAX_QUERY_LENGTH} characters."

@@ -11,9 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article, published_article
@@ -38,7 +36,15 @@ from config.client import client_ip, client_network
 from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from protection import ratelimit
-from protection.duplicates import Repeat, author_key, find_duplicate, judge_repeat, lock_author, same_author
+from protection.duplicates import (
+    Repeat,
+    author_key,
+    duplicate_message,
+    find_duplicate,
+    judge_repeat,
+    lock_author,
+    same_author,
+)
 from protection.refusals import log_refusal
 
 
@@ -114,8 +120,8 @@ def add_comment(request, slug):
             repeat = judge_repeat(request, duplicate, **_who(kwargs))
             if repeat is Repeat.FIRST:
                 return redirect(duplicate)  # this very form, sent twice: land on the first
-            if repeat is Repeat.REFUSE:
-                _refuse_duplicate(request, form, duplicate)
+            if repeat is not Repeat.NONE:
+                _refuse_duplicate(request, form, duplicate, repeat)
                 return refuse(409)
             ratelimit.hit(request, "comment", account=author)
             comment = post_comment(
@@ -159,15 +165,8 @@ def _who(kwargs) -> dict:
     return {"author_email": kwargs["author_email"], "submission_token": kwargs["submission_token"]}
 
 
-def _refuse_duplicate(request, form, duplicate: Comment) -> None:
-    form.add_error(
-        None,
-        format_html(
-            'You posted this same comment {} ago: <a href="{}">see your comment</a>.',
-            timesince(duplicate.created_at),
-            reverse("comments:thread", args=[duplicate.pk]),
-        ),
-    )
+def _refuse_duplicate(request, form, duplicate: Comment, repeat: Repeat) -> None:
+    form.add_error(None, duplicate_message(duplicate, repeat))
     log_refusal(
         request, reason="duplicate", detail=f"same text as comment {duplicate.pk}", excerpt=duplicate.body
     )

@@ -398,3 +398,5 @@ if DEBUG and not os.environ.get("SECRET_KEY") and not TESTING:
     from config.dev_secret import development_secret
 
     SECRET_KEY = development_secret(Path(os.environ.get("THREADLINE_VAR_DIR", BASE_DIR / "var")))
+if TESTING and not SITE_URL_IS_SET:
+    SITE_URL = "http://testserver"  # the test client's host: pages name no address of a machine

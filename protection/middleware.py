@@ -1,5 +1,3 @@
-from urllib.parse import unquote_plus
-
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -56,10 +54,10 @@ class ClientAddressMiddleware:
 
 
 class RequestLimitsMiddleware:
-    """Refuse, before anything reads the body or parses the URL's values: a body larger than
+    """Refuse, before anything reads the body or looks the path up: a body larger than
     REQUEST_MAX_BYTES (413; without nginx in front, Django would spool a multipart body of any
-    size before the CSRF check), and a NUL byte in the path or query string (400; PostgreSQL
-    refuses NUL in text, so a search or a profile lookup carrying one failed with a 500)."""
+    size before the CSRF check), and a NUL byte in the path (404; PostgreSQL refuses NUL in
+    text, so a profile lookup carrying one failed with a 500)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -71,8 +69,8 @@ class RequestLimitsMiddleware:
             return _plain(request, 400, "The request's Content-Length is not a number.")
         if length > settings.REQUEST_MAX_BYTES:
             return _plain(request, 413, "This request is too large.")
-        if "\x00" in request.path or "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
-            return _plain(request, 400, "The address contains a character that is not allowed (NUL).")
+        if "\x00" in request.path:  # no page's address has one
+            return _plain(request, 404, "No page has this address: it contains a NUL character.")
         return self.get_response(request)
 
 

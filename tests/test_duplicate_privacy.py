@@ -14,19 +14,33 @@ from tests.factories import ArticleFactory, CommentFactory
 from tests.test_concurrency import wait_for_a_lock_wait
 
 
-def post(client, article, **data):
+def post(client, article, REMOTE_ADDR="127.0.0.1", **data):  # noqa: N803 - the WSGI name
     fields = {"name": "Gina", "email": "gina@example.org", "parent": "", **data}
-    return client.post(reverse("comments:add", args=[article.slug]), fields)
+    return client.post(reverse("comments:add", args=[article.slug]), fields, REMOTE_ADDR=REMOTE_ADDR)
 
 
 @pytest.mark.django_db
 def test_a_stranger_typing_someones_email_and_text_learns_nothing(client, article):
-    CommentFactory(article=article, body="Same words.", author_email="gina@example.org")
+    CommentFactory(
+        article=article, body="Same words.", author_email="gina@example.org", ip_address="198.51.100.1"
+    )
 
-    response = post(client, article, body="Same words.", email="GINA@example.org")
+    response = post(client, article, body="Same words.", email="GINA@example.org", REMOTE_ADDR="203.0.113.9")
 
     assert response.status_code == 302  # a comment like any other: nothing said about the first
     assert Comment.objects.filter(body="Same words.").count() == 2
+
+
+@pytest.mark.django_db
+def test_from_the_network_it_came_from_it_is_refused_without_a_link(client, article):
+    CommentFactory(
+        article=article, body="Same words.", author_email="gina@example.org", ip_address="2001:db8:1:1::5"
+    )
+
+    response = post(client, article, body="Same words.", REMOTE_ADDR="2001:db8:1:1::77")
+
+    assert response.status_code == 409 and "same comment a moment ago" in response.text
+    assert "see your comment" not in response.text  # the article page shows the comment, not whose it is
 
 
 @pytest.mark.django_db
