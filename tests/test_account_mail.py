@@ -10,8 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from notifications.models import NotificationSettings, OutboundEmail, VerifiedEmail
-from notifications.verification import request_verification
+from notifications.models import NotificationSettings, OutboundEmail
 from tests.factories import CommentFactory, UserFactory
 from tests.queue import run_tasks
 
@@ -114,6 +113,8 @@ def test_an_unverified_member_gets_no_reply_mail(django_capture_on_commit_callba
 
 
 def test_the_link_in_the_verification_mail_turns_reply_mail_on(client, django_capture_on_commit_callbacks):
+    from notifications.models import VerifiedEmail
+
     with django_capture_on_commit_callbacks(execute=True):
         signup(client, "carla", "carla@example.org")
     run_tasks()
@@ -135,6 +136,9 @@ def test_the_link_in_the_verification_mail_turns_reply_mail_on(client, django_ca
 def test_a_later_squatter_never_blocks_the_owners_own_verification(
     client, django_capture_on_commit_callbacks
 ):
+    from notifications.models import VerifiedEmail
+    from notifications.verification import request_verification
+
     owner = UserFactory(username="owner", email="owner@example.org")
     signup(client, "squatter", "owner@example.org")
     with django_capture_on_commit_callbacks(execute=True):

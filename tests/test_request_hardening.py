@@ -10,7 +10,6 @@ from django.urls import reverse
 from prometheus_client import REGISTRY
 
 from comments.models import Comment
-from config.dev_secret import development_secret
 from tests.factories import UserFactory
 from tests.test_deployment import ROOT
 
@@ -141,6 +140,8 @@ def development_key(var_dir) -> str:
 
 
 def test_development_runs_on_a_key_of_this_checkouts_own(tmp_path):
+    from config.dev_secret import development_secret
+
     first, again = development_key(tmp_path / "a"), development_key(tmp_path / "a")
     other = development_secret(tmp_path / "b")
 
