@@ -37,6 +37,7 @@ db-stop: $(STAMP)
 
 run: setup
 	@echo "Serving Threadline on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it."
+	@echo "DEVELOPMENT ONLY, NOT FOR PRODUCTION: DEBUG is on and the key is this checkout's (var/dev-secret-key); see README, Deployment."
 	@echo "The task worker (emails) runs alongside; with no EMAIL_HOST it prints each email here."
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; $(BIN)/python -m config.embedded_db stop' EXIT; \
 	trap 'exit 130' INT TERM; \

@@ -8,7 +8,7 @@ class SignupForm(UserCreationForm):
 
     email = forms.EmailField(
         label="Email",
-        help_text="Only for resetting your password; never shown.",
+        help_text="For password resets and, once you confirm it, replies you ask for; never shown.",
         error_messages={"required": "Please give an email address, for password resets."},
     )
 
@@ -17,9 +17,6 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account already uses this email address: try resetting its password."
-            )
-        return email
+        # Never say whether another account has this address: that account's owner gets a
+        # notice instead of a confirmation link (notifications.verification).
+        return self.cleaned_data["email"].strip()

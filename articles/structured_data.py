@@ -3,6 +3,7 @@
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.templatetags.threadline import script_safe_json
+from config.site import site_origin
 
 
 def _person(name: str) -> dict:
@@ -14,9 +15,9 @@ def article_structured_data(request, article, comments: list[str]) -> SafeString
 
     `comments` are JSON fragments from comments.threads.structured_comments (cached with their
     thread, escaped for a <script>, site-relative @ids): joined here, no entry is encoded again,
-    and their @ids are made absolute for this request's host.
+    and their @ids are made absolute with the site's origin (config.site).
     """
-    url = request.build_absolute_uri(article.get_absolute_url())
+    url = site_origin(request) + article.get_absolute_url()
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -30,7 +31,7 @@ def article_structured_data(request, article, comments: list[str]) -> SafeString
     }
     if article.byline:
         data["author"] = _person(article.byline)
-    origin = script_safe_json(request.build_absolute_uri("/").removesuffix("/"))[1:-1]
+    origin = script_safe_json(site_origin(request))[1:-1]
     # Inside a JSON string a quote is escaped (\"), so this only ever matches an @id's value.
     listed = ",".join(filter(None, comments)).replace('"@id": "/', f'"@id": "{origin}/')
     text = script_safe_json(data)[:-1] + f', "comment": [{listed}]}}'

@@ -26,6 +26,7 @@ from articles.structured_data import article_structured_data
 from comments.forms import CommentForm
 from comments.readers import OWN_COOKIE, reader_state
 from comments.threads import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
+from config.site import site_origin
 from protection.forms import STAMP
 
 
@@ -119,7 +120,7 @@ def _shared_article_page(request, slug) -> HttpResponse:
     one entry per article, sort and page number, replaced when what it shows changes."""
     sort = normalise_sort(request.GET.get("sort"))
     page = request.GET.get("page", "1")
-    origin = request.build_absolute_uri("/")  # the page names its own address (canonical URL, JSON-LD)
+    origin = site_origin(request)  # the configured origin (SITE_URL), never the request's Host
     article = None
 
     def load_state():
@@ -156,7 +157,7 @@ def _assembled_page(request, article, sort: str, placeholders: dict[str, str]) -
     cache with its HTML already deflated. What else changes with each comment (the count,
     the JSON-LD) goes into the frame's slots."""
     discussion = discussion_page(article, page_number=request.GET.get("page"), sort=sort)
-    key = f"articleframe:{RENDER_VERSION}:{request.build_absolute_uri('/')}:{article.pk}:{sort}"
+    key = f"articleframe:{RENDER_VERSION}:{site_origin(request)}:{article.pk}:{sort}"
     key += f":{discussion.page.number}"
     state = (
         article.updated_at.timestamp(),
@@ -217,7 +218,7 @@ def render_article(
         "form": form,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-        "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
+        "canonical_url": site_origin(request) + article.get_absolute_url(),
     }
     if frame_slots is None:
         context["threads"] = discussion.threads
@@ -237,6 +238,9 @@ def render_article(
     return response
 
 
+NUL_IN_SEARCH = "That search contains a character that is not allowed (NUL): please type it again."
+
+
 def search(request):
     """Published articles matching the words, best first, with highlighted snippets."""
     text = " ".join(request.GET.get("q", "").split())
@@ -244,6 +248,10 @@ def search(request):
     if not text:
         context["message"] = "Type a word or two to search the articles."
         return render(request, "articles/search.html", context)
+    if "\x00" in text:  # PostgreSQL refuses NUL in text: a 400, not a 500 (issue 16)
+        return render(
+            request, "articles/search.html", {**context, "query": "", "message": NUL_IN_SEARCH}, status=400
+        )
     if len(text) > settings.SEARCH_MAX_QUERY_LENGTH:
         context["message"] = (
             f"That search is too long: keep it under {settings.SEARCH_MAX_QUERY_LENGTH} characters."

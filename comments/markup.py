@@ -9,7 +9,7 @@ the output against an allow-list anyway, as a second line of defence, and adds
 rel="nofollow ugc noopener" to every link.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -41,6 +41,7 @@ def _parser() -> MarkdownIt:
     return parser
 
 
+@lru_cache(maxsize=32)  # the moderation rules count a new comment's links, then save renders it
 def render_markdown(text: str) -> str:
     """The comment subset of Markdown to sanitised HTML (not marked safe)."""
     text = normalize_newlines(text or "").strip()

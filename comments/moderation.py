@@ -13,6 +13,7 @@ so "Scunthorpe" never matches "cunt", and "іdіоt" (Cyrillic і, о) matches "
 """
 
 import contextlib
+import html
 import ipaddress
 import re
 import unicodedata
@@ -23,6 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from comments.markup import render_markdown
 from comments.models import Ban, Comment, ModerationRules, ModerationTerm, ModerationVersion
 
 # Look-alikes that NFKC leaves alone: Cyrillic and Greek letters drawn like Latin ones.
@@ -35,7 +37,11 @@ CONFUSABLES = str.maketrans(
         "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ς": "c",
     }
 )  # fmt: skip
-LINK = re.compile(r"(?:https?://|\bwww\.)\S+", re.IGNORECASE)
+# A web address in the text: a scheme's "//" (or a protocol-relative "//", "/\\", as browsers
+# read them) before a host, or "www.". Entities and full-width forms are decoded first, so
+# "http&#58;//" and "ｈｔｔｐ：／／" count too.
+LINK = re.compile(r"(?:[/\\]{2,}[^\s/\\]|\bwww\.)\S*", re.IGNORECASE)
+HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
 
 
 def normalise(text: str) -> str:
@@ -66,8 +72,16 @@ def find_term(text: str, phrases) -> str | None:
 
 
 def count_links(text: str) -> int:
-    """Web addresses in a comment's source text."""
-    return len(LINK.findall(text))
+    """Web addresses in a comment: the more of those written in its text and those its rendered
+    HTML links to (Markdown links, bare domains the renderer links, escaped or entity-coded
+    addresses all end up as an href there; the rendering is cached for the save that follows)."""
+    written = len(LINK.findall(html.unescape(unicodedata.normalize("NFKC", text))))
+    linked = sum(1 for href in HREF.findall(render_markdown(text)) if _leaves_the_site(html.unescape(href)))
+    return max(written, linked)
+
+
+def _leaves_the_site(href: str) -> bool:
+    return not href.startswith("#") and not (href.startswith("/") and not href.startswith("//"))
 
 
 def ban_for(*, user: AbstractBaseUser | None, email: str, ip_address: str | None) -> Ban | None:

@@ -180,7 +180,9 @@ class Ban(models.Model):
 
 
 class Report(models.Model):
-    """A reader's report of a comment; reporter_key ("user:<id>" or "session:<key>") is unique per comment."""
+    """A reader's report of a comment; reporter_key ("user:<id>", or "net:<network>" for a guest)
+    is unique per comment. `weight` is what it counts toward hiding the comment (0: it only flags
+    the comment for the queue); `hid_comment` marks the report that hid it."""
 
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam"
@@ -199,11 +201,21 @@ class Report(models.Model):
     resolved_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when a moderator acts on the comment."
     )
+    network = models.CharField(
+        max_length=50, blank=True, help_text="The reporter's IPv4 address or IPv6 /64."
+    )
+    weight = models.FloatField(default=0, help_text="What this report counts toward hiding the comment.")
+    hid_comment = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["comment", "reporter_key"], name="one_report_per_reader"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["network", "created_at"], condition=Q(hid_comment=True), name="report_network_hid_idx"
+            )
         ]
 
     def __str__(self):

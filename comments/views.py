@@ -11,9 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article, published_article
@@ -34,16 +32,21 @@ from comments.services import (
     report_comment,
 )
 from comments.threads import RENDER_VERSION, ThreadItem, render_items, subtree_items
+from config.client import client_ip, client_network
 from config.prepared import PreparedValues
 from notifications.services import request_reply_subscription
 from pagecache.snapshot import one_snapshot
 from protection import ratelimit
-from protection.duplicates import author_key, find_duplicate, lock_author
+from protection.duplicates import (
+    Repeat,
+    author_key,
+    duplicate_message,
+    find_duplicate,
+    judge_repeat,
+    lock_author,
+    same_author,
+)
 from protection.refusals import log_refusal
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def wants_fragment(request) -> bool:
@@ -115,10 +118,11 @@ def add_comment(request, slug):
                 body=kwargs["body"],
                 submission_token=kwargs["submission_token"],
             )
-            if duplicate is not None:
-                if kwargs["submission_token"] and duplicate.submission_token == kwargs["submission_token"]:
-                    return redirect(duplicate)  # this very form, sent twice: land on the first
-                _refuse_duplicate(request, form, duplicate)
+            repeat = judge_repeat(request, duplicate, **_who(kwargs))
+            if repeat is Repeat.FIRST:
+                return redirect(duplicate)  # this very form, sent twice: land on the first
+            if repeat is not Repeat.NONE:
+                _refuse_duplicate(request, form, duplicate, repeat)
                 return refuse(409)
             ratelimit.hit(request, "comment", account=author)
             comment = post_comment(
@@ -130,8 +134,11 @@ def add_comment(request, slug):
             )
     except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
-        # email), passed the author's lock and the duplicate check. Land on the first comment.
+        # email), passed the author's lock and the duplicate check. Land on the first comment
+        # for all; only its own author gets its edit rights (a cookie naming the comment).
         comment = first_with_token_or_raise(kwargs["submission_token"], error)
+        if not same_author(comment, user=request.user, author_email=kwargs["author_email"]):
+            return redirect(comment)
     except ratelimit.RateLimited as error:
         form.add_error(None, f"You are posting too often. {error.message} Your text is kept below.")
         log_refusal(request, reason="rate_limit", detail=f"comment: {error.message}", excerpt=kwargs["body"])
@@ -155,15 +162,12 @@ def add_comment(request, slug):
     return response
 
 
-def _refuse_duplicate(request, form, duplicate: Comment) -> None:
-    form.add_error(
-        None,
-        format_html(
-            'You posted this same comment {} ago: <a href="{}">see your comment</a>.',
-            timesince(duplicate.created_at),
-            reverse("comments:thread", args=[duplicate.pk]),
-        ),
-    )
+def _who(kwargs) -> dict:
+    return {"author_email": kwargs["author_email"], "submission_token": kwargs["submission_token"]}
+
+
+def _refuse_duplicate(request, form, duplicate: Comment, repeat: Repeat) -> None:
+    form.add_error(None, duplicate_message(duplicate, repeat))
     log_refusal(
         request, reason="duplicate", detail=f"same text as comment {duplicate.pk}", excerpt=duplicate.body
     )
@@ -273,6 +277,7 @@ def reply(request, pk):
 
 
 @require_POST
+@ratelimit.ratelimit("preview")
 def preview(request):
     """The comment text rendered exactly as it will be stored (same renderer); nothing is saved."""
     form = PreviewForm(request.POST)
@@ -345,6 +350,7 @@ def report(request, pk):
             comment,
             reporter_key=reporter_key(request),
             user=request.user,
+            network=client_network(request),
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"].strip(),
         )

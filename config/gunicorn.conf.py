@@ -19,7 +19,9 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Loopback unless told: a server reachable directly lets anyone skip the proxy (its limits, its
+# X-Forwarded-For). Containers and hosts behind a proxy elsewhere set GUNICORN_BIND.
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
 threads = _env_int("GUNICORN_THREADS", 4)

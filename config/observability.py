@@ -38,6 +38,8 @@ LATENCY = Histogram(
     ["method", "view"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+# Any token is a valid HTTP method: a label per made-up method would be a new series per request.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 COMMENTS_POSTED = Counter(
     "threadline_comments_posted_total",
     "Comments and replies accepted through the comment form.",
@@ -74,8 +76,9 @@ class RequestIdMiddleware:
             view = match.view_name
         else:  # answered before URL resolution: WhiteNoise, a redirect, a 404
             view = "static" if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") else "unmatched"
-        REQUESTS.labels(request.method, view, str(response.status_code)).inc()
-        LATENCY.labels(request.method, view).observe(seconds)
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        REQUESTS.labels(method, view, str(response.status_code)).inc()
+        LATENCY.labels(method, view).observe(seconds)
         if view == "comments:add" and response.status_code == 302:
             COMMENTS_POSTED.inc()
 

@@ -354,3 +354,49 @@ LOGGING["filters"] = {"request_id": {"()": "config.observability.RequestIdFilter
 LOGGING["formatters"]["json"] = {"()": "config.observability.JsonFormatter"}
 LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+# --- Issue 16: abuse-proof round two ---------------------------------------------------------
+# Peers whose X-Forwarded-For is believed (addresses or networks, with TRUSTED_PROXY_COUNT > 0):
+# a request from anywhere else keeps its socket's address whatever its headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+# Reports hide a comment only from accounts with standing (comments/moderation_reports.py).
+REPORT_STANDING_DAYS = int(os.environ.get("REPORT_STANDING_DAYS", "7"))
+REPORT_HIDES_PER_NETWORK_PER_DAY = int(os.environ.get("REPORT_HIDES_PER_NETWORK_PER_DAY", "3"))
+# The admin's log-in counts its failures apart from the public form's (same rates by default).
+RATE_LIMITS["admin_login"] = {
+    "account": os.environ.get("RATE_LIMIT_ADMIN_LOGIN", RATE_LIMITS["login"]["account"]),
+    "ip": os.environ.get("RATE_LIMIT_ADMIN_LOGIN_IP", RATE_LIMITS["login"]["ip"]),
+}
+# Absolute URLs, reset links and page-cache keys come from SITE_URL (config/site.py); only DEBUG
+# without SITE_URL takes the request's host.
+SITE_URL_IS_SET = bool(os.environ.get("SITE_URL"))
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.site.origin")
+RATE_LIMITS["verify"] = {"account": "3/h", "ip": "10/h"}
+# Password-reset requests, per target mailbox ("account") and per network; the mail is sent by
+# the worker, so a known and an unknown address cost the request the same.
+RATE_LIMITS["password_reset"] = {
+    "account": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "3/h,10/d"),
+    "ip": os.environ.get("RATE_LIMIT_PASSWORD_RESET_IP", "10/h,50/d"),
+}
+# Bodies larger than this are refused (413) before any middleware reads them; no form here takes
+# files, so a multipart file part is refused outright.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("protection.middleware.ClientAddressMiddleware") + 1,
+    "protection.middleware.RequestLimitsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "protection.middleware.PrivatePagesMiddleware",
+)
+MIDDLEWARE.insert(0, "protection.middleware.DebugPagesForLoopbackMiddleware")
+RATE_LIMITS["preview"] = {"ip": os.environ.get("RATE_LIMIT_PREVIEW_IP", "30/m,600/h")}
+# Development without SECRET_KEY: a random key made once for this checkout (var/dev-secret-key),
+# not a key everyone can read in the repository. The test suite keeps its fixed key.
+if DEBUG and not os.environ.get("SECRET_KEY") and not TESTING:
+    from config.dev_secret import development_secret
+
+    SECRET_KEY = development_secret(Path(os.environ.get("THREADLINE_VAR_DIR", BASE_DIR / "var")))
+if TESTING and not SITE_URL_IS_SET:
+    SITE_URL = "http://testserver"  # the test client's host: pages name no address of a machine

@@ -1,5 +1,4 @@
 import hmac
-import ipaddress
 import logging
 import uuid
 
@@ -10,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from config.client import is_loopback_client
 from config.metrics import prometheus_text
 
 logger = logging.getLogger(__name__)
@@ -64,16 +64,6 @@ def metrics(request):
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()):
             return HttpResponse("forbidden\n", status=403, content_type="text/plain")
-    elif not _is_direct_loopback(request):
+    elif not is_loopback_client(request):
         raise Http404
     return HttpResponse(prometheus_text(), content_type=CONTENT_TYPE_LATEST)
-
-
-def _is_direct_loopback(request) -> bool:
-    # Behind a proxy REMOTE_ADDR may be loopback for everyone: a forwarded request is not local.
-    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_REAL_IP" in request.META:
-        return False
-    try:
-        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
-    except ValueError:
-        return False

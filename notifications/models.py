@@ -96,3 +96,18 @@ class DigestState(models.Model):
 
     def __str__(self):
         return "Moderation digest state"
+
+
+class VerifiedEmail(models.Model):
+    """A member proved they read mail at this address (the link in the verification email).
+
+    Until then the site sends the account nothing but verification and password-reset mail:
+    anyone can type anyone's address at sign-up.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.email} verified for {self.user_id}"

@@ -23,7 +23,9 @@ from django_tasks.exceptions import InvalidTaskError
 
 from comments.models import Comment
 from notifications import tasks, tokens
+from notifications.addresses import same_mailbox
 from notifications.models import DigestState, NotificationSettings, OutboundEmail, ReplySubscription
+from notifications.verification import is_verified
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +216,10 @@ def request_reply_subscription(comment: Comment) -> ReplySubscription | None:
     )
     if subscription.is_active:
         return subscription
-    recent = OutboundEmail.objects.filter(
-        key__startswith="confirm:", to=subscription.email, created_at__gte=timezone.now() - timedelta(days=1)
+    recent = OutboundEmail.objects.filter(  # per mailbox: ann+1@, ann+2@ … are one inbox (issue 16)
+        same_mailbox("to", subscription.email),
+        key__startswith="confirm:",
+        created_at__gte=timezone.now() - timedelta(days=1),
     )
     if recent.count() >= CONFIRMATIONS_PER_DAY:  # anyone can type any address: no mail bombs
         return subscription
@@ -311,6 +315,7 @@ def notify_reply(reply: Comment) -> int:
         and member.is_active
         and member.email
         and notification_settings(member).reply_emails
+        and is_verified(member)  # anyone can sign up with anyone's address (issue 16)
     ):
         recipients.append(
             (f"reply:{reply.pk}:u{member.pk}", member.email.lower(), tokens.unsubscribe_token(user=member))

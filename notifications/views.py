@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import services, tokens
+from notifications import services, tokens, verification
 from notifications.forms import NotificationSettingsForm
 from notifications.tokens import BadToken
+from notifications.verification import read_verification_token as signing_check
+from protection.ratelimit import ratelimit
 
 
 @login_required
@@ -19,7 +21,8 @@ def notification_settings(request):
         form.save()
         messages.success(request, "Your email settings are saved.")
         return redirect("notifications:settings")
-    return render(request, "notifications/settings.html", {"form": form})
+    context = {"form": form, "is_verified": verification.is_verified(request.user)}
+    return render(request, "notifications/settings.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,3 +52,29 @@ def unsubscribe(request, token):
     except BadToken as error:
         return render(request, "notifications/bad_link.html", {"message": str(error)}, status=400)
     return render(request, "notifications/unsubscribe.html", {"token": token, "stopping": stopping})
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, token):
+    """GET shows a button (link scanners fetch links and must verify nothing); POST verifies."""
+    try:
+        if request.method == "POST":
+            verification.verify_email(token)
+            messages.success(request, "Thank you: your email address is confirmed.")
+            return redirect("notifications:settings" if request.user.is_authenticated else "articles:list")
+        signing_check(token)
+    except BadToken as error:
+        return render(request, "notifications/bad_link.html", {"message": str(error)}, status=400)
+    return render(request, "notifications/verify.html", {"token": token})
+
+
+@login_required
+@require_POST
+@ratelimit("verify")
+def send_verification(request):
+    """Send (again) the link that confirms the member's address."""
+    verification.request_verification(request.user)
+    messages.info(
+        request, "If your address can take it, a confirmation link is on its way: check your inbox."
+    )
+    return redirect("notifications:settings")

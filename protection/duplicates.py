@@ -1,5 +1,6 @@
 """The same author posting the same text again within a few minutes."""
 
+import enum
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -7,9 +8,14 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
 
+from comments import ownership
 from comments.models import Comment
+from config.client import client_network, network_of
 from config.prepared import PreparedValues
 
 # First key of the two-key advisory lock (see comments.services.THREAD_LOCK_NAMESPACE).
@@ -97,3 +103,51 @@ def recent_same_text(*, user, author_email: str, body: str):
     """The author's comments with exactly this text within the window, newest first (indexed)."""
     same_text = _same_text(user=user, author_email=author_email, body=body)
     return Comment.objects.filter(same_text).select_related("article").order_by("-created_at")
+
+
+class Repeat(enum.Enum):
+    """What a comment found by find_duplicate() means for this request."""
+
+    FIRST = "land on the first"  # this very form, sent twice (its twin gets no edit rights)
+    REFUSE = "refuse with a link"  # the author's own same text, seen from their browser or account
+    REFUSE_QUIETLY = "refuse, no link"  # the same, from the network it was posted from (tabs at once)
+    NONE = "not a repeat"  # a guest's same text, from anywhere else: a new comment
+
+
+def same_author(comment: Comment, *, user, author_email: str) -> bool:
+    """Whether the comment was posted by this account, or for a guest under this email."""
+    if user is not None and user.is_authenticated:
+        return comment.user_id == user.pk
+    return comment.user_id is None and comment.author_email.strip().lower() == author_email.strip().lower()
+
+
+def judge_repeat(request, duplicate: Comment | None, *, author_email: str, submission_token) -> Repeat:
+    """Land, refuse or post, never telling a stranger which email wrote what.
+
+    A guest's email is typed, not proven. That this email wrote this text a moment ago is told,
+    with a link, only to the browser that posted it (its cookie); from the network it came from
+    (six tabs sent at once, before any cookie came back) it is refused without a word about
+    where; from anywhere else the same text under that email is simply a new comment.
+    """
+    if duplicate is None:
+        return Repeat.NONE
+    if submission_token and duplicate.submission_token == submission_token:
+        return Repeat.FIRST
+    if not same_author(duplicate, user=request.user, author_email=author_email):
+        return Repeat.NONE
+    if request.user.is_authenticated or ownership.is_owner(request, duplicate):
+        return Repeat.REFUSE
+    if duplicate.ip_address and network_of(duplicate.ip_address) == client_network(request):
+        return Repeat.REFUSE_QUIETLY
+    return Repeat.NONE
+
+
+def duplicate_message(duplicate: Comment, repeat: Repeat) -> str:
+    """The refusal, for the form: with a link to the comment only for its own browser or account."""
+    if repeat is Repeat.REFUSE:
+        return format_html(
+            'You posted this same comment {} ago: <a href="{}">see your comment</a>.',
+            timesince(duplicate.created_at),
+            reverse("comments:thread", args=[duplicate.pk]),
+        )
+    return "You posted this same comment a moment ago: it is not posted twice."

@@ -1,6 +1,7 @@
 """Form pieces against naive bots and password guessing."""
 
 import time
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import signing
 
+from config.client import client_network
 from protection import ratelimit
 from protection.refusals import log_refusal
 
@@ -92,34 +94,43 @@ class BotTrapMixin:
         return cleaned
 
 
-class LockoutMixin:
-    """Failed log-ins count per username and per IP address (the "login" rate-limit scope).
+def login_key(username: str) -> str:
+    """The username as authentication sees it (NFKC, as Django normalises it), case-folded:
+    full-width or upper-case spellings of one name share its failures."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
 
-    A locked username or address is refused before its password is even checked, with a
-    message saying when to try again; `retry_after` tells the view to answer 429.
+
+class LockoutMixin:
+    """Failed log-ins count per (username, client network) and per network (the `scope`'s
+    rate limits), so a stranger who types a username wrongly locks out themselves, never its
+    owner on another network.
+
+    A locked pair or network is refused before its password is even checked, with a message
+    saying when to try again; `retry_after` tells the view to answer 429.
     """
 
+    scope = "login"
     retry_after: int | None = None
 
     def clean(self):
-        username = (self.data.get("username") or "").strip().lower()
-        account = f"login:{username}" if username else None
+        username = login_key(self.data.get("username") or "")
+        account = f"login:{username}|{client_network(self.request)}" if username else None
         try:
-            ratelimit.check(self.request, "login", account=account)
+            ratelimit.check(self.request, self.scope, account=account)
         except ratelimit.RateLimited as error:
             self._lock(error, username)
         try:
             return super().clean()
         except forms.ValidationError:
             try:
-                ratelimit.hit(self.request, "login", account=account)
-                ratelimit.check(self.request, "login", account=account)  # that was the last try
+                ratelimit.hit(self.request, self.scope, account=account)
+                ratelimit.check(self.request, self.scope, account=account)  # that was the last try
             except ratelimit.RateLimited as error:
                 self._lock(ratelimit.lock_out(error), username)
             raise
         finally:
             if self.is_valid_login() and account:
-                ratelimit.reset(self.request, "login", account=account)
+                ratelimit.reset(self.request, self.scope, account=account)
 
     def is_valid_login(self) -> bool:
         return self.user_cache is not None
@@ -140,4 +151,5 @@ class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
 
 
 class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
-    pass
+    # Counted apart from the public form: failures there never lock staff out of the admin.
+    scope = "admin_login"

@@ -1,6 +1,9 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+
+from config.client import forwarded_client, is_loopback_client
 
 
 def build_policy(directives: dict[str, list[str]]) -> str:
@@ -33,7 +36,9 @@ class ClientAddressMiddleware:
 
     Each proxy appends the address it saw to X-Forwarded-For, so the entry that many places
     from the right is the one the outermost trusted proxy saw: entries further left are the
-    client's to forge. Rate limits and the comments' IP addresses both read REMOTE_ADDR.
+    client's to forge. The header is read only when the peer is one of TRUSTED_PROXIES: with
+    gunicorn reachable directly, anyone could otherwise name any address. Rate limits and the
+    comments' IP addresses read the result through config.client.client_ip().
     """
 
     def __init__(self, get_response):
@@ -41,16 +46,69 @@ class ClientAddressMiddleware:
         self.count = settings.TRUSTED_PROXY_COUNT
 
     def __call__(self, request):
-        if self.count > 0:
-            hops = [
-                hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
-            ]
-            if len(hops) >= self.count:
-                candidate = hops[-self.count]
-                try:
-                    validate_ipv46_address(candidate)
-                except ValidationError:
-                    pass
-                else:
-                    request.META["REMOTE_ADDR"] = candidate
+        if self.count > 0 and "HTTP_X_FORWARDED_FOR" in request.META:
+            request.META["REMOTE_ADDR"] = forwarded_client(
+                request.META.get("REMOTE_ADDR", ""), request.META["HTTP_X_FORWARDED_FOR"], self.count
+            )
         return self.get_response(request)
+
+
+class RequestLimitsMiddleware:
+    """Refuse, before anything reads the body or looks the path up: a body larger than
+    REQUEST_MAX_BYTES (413; without nginx in front, Django would spool a multipart body of any
+    size before the CSRF check), and a NUL byte in the path (404; PostgreSQL refuses NUL in
+    text, so a profile lookup carrying one failed with a 500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _plain(request, 400, "The request's Content-Length is not a number.")
+        if length > settings.REQUEST_MAX_BYTES:
+            return _plain(request, 413, "This request is too large.")
+        if "\x00" in request.path:  # no page's address has one
+            return _plain(request, 404, "No page has this address: it contains a NUL character.")
+        return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages served to a signed-in reader (or anyone with a session) are for them alone: no shared
+    cache (a CDN, a proxy) may keep one, whatever the view said."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if has_session or (hasattr(request, "user") and request.user.is_authenticated):
+            patch_cache_control(response, private=True)
+        return response
+
+
+class DebugPagesForLoopbackMiddleware:
+    """With DEBUG, Django's technical error pages (settings, code, URL patterns) only for a client
+    on this machine talking to us directly; anyone else gets the site's plain error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and _is_technical_page(response) and not is_loopback_client(request):
+            page = render_to_string(f"{response.status_code}.html", request=request)
+            return HttpResponse(page, status=response.status_code)
+        return response
+
+
+def _is_technical_page(response) -> bool:
+    # Django's technical_404.html and technical_500.html both carry this robots meta tag.
+    content = b"" if response.streaming else response.content[:2000]
+    return response.status_code in (404, 500) and b"NONE,NOARCHIVE" in content
+
+
+def _plain(request, status: int, message: str) -> HttpResponse:
+    return HttpResponse(f"{message}\n", status=status, content_type="text/plain; charset=utf-8")

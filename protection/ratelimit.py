@@ -30,6 +30,8 @@ from django.core.cache import caches
 from django.shortcuts import render
 from django.utils.connection import ConnectionProxy
 
+from config.client import client_network
+
 # The "ratelimit" cache (settings.CACHES): apart from the page caches, whose churn would evict slots.
 cache = ConnectionProxy(caches, "ratelimit")
 
@@ -82,11 +84,6 @@ def describe_wait(seconds: int) -> str:
     return f"{hours} hours"
 
 
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, set by gunicorn from the trusted proxy's header."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _digest(identity: str) -> str:
     # Keys never carry a raw address or email into the cache.
     return hashlib.sha256(f"{settings.SECRET_KEY}:{identity}".encode()).hexdigest()[:24]
@@ -98,8 +95,9 @@ def scope_rates(scope: str) -> dict[str, list[Rate]]:
 
 
 def identities(request, account: str | None) -> list[tuple[str, str]]:
-    """(kind, identity) pairs a request counts against: its IP address and its account."""
-    found = [("ip", client_ip(request))]
+    """(kind, identity) pairs a request counts against: its network (an IPv4 address, an IPv6
+    /64) and its account."""
+    found = [("ip", client_network(request))]
     if account is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
         account = f"user:{request.user.pk}"
     if account:

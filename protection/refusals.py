@@ -4,9 +4,8 @@ import hashlib
 import logging
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
 
+from config.client import client_ip
 from protection.models import RefusalLog
 
 logger = logging.getLogger(__name__)
@@ -15,18 +14,9 @@ logger = logging.getLogger(__name__)
 LOG_DEDUP_SECONDS = 60
 
 
-def _ip(request) -> str | None:
-    value = request.META.get("REMOTE_ADDR") or ""
-    try:
-        validate_ipv46_address(value)
-    except ValidationError:
-        return None
-    return value
-
-
 def log_refusal(request, *, reason: str, detail: str = "", excerpt: str = "") -> RefusalLog | None:
     """Record one refusal (at most one a minute per reason, path and client); return the row."""
-    ip = _ip(request)
+    ip = client_ip(request)
     user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
     client = f"{user.pk if user else ''}|{ip}"
     key = "refusal:" + hashlib.sha256(f"{reason}|{request.path}|{client}".encode()).hexdigest()[:32]

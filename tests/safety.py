@@ -3,6 +3,8 @@
 import re
 from html.parser import HTMLParser
 
+from django.conf import settings
+
 # Elements reader text must never produce (the site's own pages use none of them either).
 FORBIDDEN_TAGS = {
     "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "style", "svg", "math",
@@ -25,7 +27,7 @@ def _own_link(attributes: dict) -> bool:
     href = attributes.get("href") or ""
     if href.startswith("/static/"):
         return True
-    same_site = href.startswith("/") and not href.startswith("//") or href.startswith("http://testserver/")
+    same_site = href.startswith("/") and not href.startswith("//") or href.startswith(f"{settings.SITE_URL}/")
     return attributes.get("rel") in {"canonical", "alternate"} and same_site
 
 

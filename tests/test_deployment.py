@@ -44,7 +44,8 @@ def test_docker_compose_config_is_valid_with_services_healthchecks_and_volumes()
 @pytest.mark.parametrize("extra", [{}, {"SECURE_HSTS_PRELOAD": "1"}, {"REDIS_URL": "redis://127.0.0.1:1/0"}])
 def test_check_deploy_is_clean_under_production_settings(extra):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL="postgres://u@127.0.0.1:1/x", **extra)
+    env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL="postgres://u@127.0.0.1:1/x")
+    env.update(SITE_URL="https://talk.example.org", **extra)
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -106,3 +107,22 @@ def test_dockerfile_builds_a_slim_non_root_image_without_compilers():
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
     assert entrypoint.index("migrate --noinput") < entrypoint.index('exec "$@"')
     assert subprocess.run(["sh", "-n", str(ROOT / "docker" / "entrypoint.sh")]).returncode == 0
+
+
+def test_check_deploy_warns_when_site_url_is_missing():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL"}
+    }
+    env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL="postgres://u@127.0.0.1:1/x")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+
+    assert result.returncode != 0 and "threadline.W016" in result.stderr + result.stdout

@@ -22,6 +22,7 @@ from articles.models import Article
 from comments import services
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, StaffFactory
+from tests.test_report_weighing import member_with_standing
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +59,11 @@ def admin_action(action, comment):
 
 
 def hide_by_reports(comment):
-    for reader in range(3):
-        services.report_comment(comment, reporter_key=f"user:{1000 + reader}", reason="abuse")
+    for network in range(3):  # three members whose reports count, on three networks
+        user = member_with_standing()[0]
+        services.report_comment(
+            comment, reporter_key=f"user:{user.pk}", user=user, reason="abuse", network=f"192.0.2.{network}"
+        )
 
 
 def ban_removes_the_hidden_middle(thread):

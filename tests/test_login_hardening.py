@@ -50,14 +50,47 @@ def test_locked_account_is_refused_even_with_the_right_password(client, abuse_pr
     assert RefusalLog.objects.filter(reason="login_lockout").exists()
 
 
-def test_lockout_follows_the_username_across_addresses(client, abuse_protection):
+def test_failures_from_one_network_never_lock_the_owner_out_from_another(client, abuse_protection):
+    UserFactory(username="ann")
+    for _ in range(10):
+        attempt(client, "/accounts/login/", "ann", "nope", REMOTE_ADDR="192.0.2.66")
+
+    locked_here = attempt(client, "/accounts/login/", "ann", PASSWORD, REMOTE_ADDR="192.0.2.66")
+    owner = attempt(client, "/accounts/login/", "ann", PASSWORD, REMOTE_ADDR="198.51.100.20")
+
+    assert locked_here.status_code == 429
+    assert owner.status_code == 302 and client.session["_auth_user_id"]
+
+
+def test_an_ipv6_network_is_locked_as_a_whole_64(client, abuse_protection):
     UserFactory(username="ann")
     for n in range(5):
-        attempt(client, "/accounts/login/", "ann", "nope", REMOTE_ADDR=f"192.0.2.{n}")
+        attempt(client, "/accounts/login/", "ann", "nope", REMOTE_ADDR=f"2001:db8:7:7::{n + 1}")
 
-    response = attempt(client, "/accounts/login/", "ANN", PASSWORD, REMOTE_ADDR="192.0.2.99")
+    response = attempt(client, "/accounts/login/", "ann", PASSWORD, REMOTE_ADDR="2001:db8:7:7::99")
 
     assert response.status_code == 429
+
+
+def test_full_width_and_upper_case_spellings_share_one_lock(client, abuse_protection):
+    UserFactory(username="ann")
+    for spelling in ["ann", "ＡＮＮ", "Ａnn", "ａｎｎ", "ANN"]:
+        attempt(client, "/accounts/login/", spelling, "nope")
+
+    right_password = attempt(client, "/accounts/login/", "ａｎｎ", PASSWORD)
+
+    assert right_password.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_public_form_never_locks_staff_out_of_the_admin(client, abuse_protection):
+    StaffFactory(username="mod")
+    for n in range(10):
+        attempt(client, "/accounts/login/", "mod", f"guess {n}")
+
+    admin = attempt(client, "/admin/login/", "mod", PASSWORD)
+
+    assert admin.status_code == 302 and client.session["_auth_user_id"]
 
 
 def test_one_address_guessing_many_usernames_is_locked_out(client, abuse_protection):

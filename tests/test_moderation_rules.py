@@ -247,3 +247,21 @@ def test_reader_with_a_held_comment_costs_no_session_query(client, article, djan
         page = client.get(article.get_absolute_url()).text
 
     assert "Held for me" in page
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[a](//one.example) [b](//two.example) [c](//three.example)",
+        "[a](/\\/one.example) [b](/\\/two.example) [c](/\\/three.example)",
+        "[a](http&#58;//one.example) [b](http&#58;//two.example) [c](http&#58;//three.example)",
+        "one.com two.com three.com",
+        "/\\/one.example /\\/two.example http&#58;//three.example",
+    ],
+)
+def test_links_in_disguise_count_toward_the_hold(body):
+    assert count_links(body) == 3
+
+
+def test_links_to_this_site_and_plain_slashes_are_not_counted():
+    assert count_links("[see](/articles/x/) and/or 1/2, a // b, #3") == 0

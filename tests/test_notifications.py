@@ -11,7 +11,7 @@ from django.urls import reverse
 from comments.models import Comment, ModerationRules
 from comments.services import approve_comment, post_comment
 from notifications import tokens
-from notifications.models import NotificationSettings, OutboundEmail, ReplySubscription
+from notifications.models import NotificationSettings, OutboundEmail, ReplySubscription, VerifiedEmail
 from notifications.services import queue_email
 from tests.factories import CommentFactory, StaffFactory, UserFactory
 from tests.queue import make_scheduled_jobs_due, run_tasks, scheduled_jobs
@@ -214,6 +214,7 @@ def test_member_opts_in_on_the_settings_page_and_gets_reply_emails(
     client, article, mailoutbox, django_capture_on_commit_callbacks
 ):
     member = UserFactory(username="carla")
+    VerifiedEmail.objects.create(user=member, email=member.email)
     parent = CommentFactory(article=article, user=member)
     client.force_login(member)
     assert client.get(reverse("notifications:settings")).status_code == 200

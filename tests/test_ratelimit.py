@@ -349,6 +349,28 @@ def client_address_seen(rf_request):
 )
 def test_client_address_comes_from_the_trusted_proxies_only(settings, count, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = count
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
 
     assert client_address_seen(request) == expected
+
+
+@pytest.mark.parametrize("peer", ["203.0.113.9", "10.0.0.1"])
+def test_x_forwarded_for_from_a_peer_that_is_not_a_configured_proxy_is_ignored(settings, peer):
+    settings.TRUSTED_PROXY_COUNT = 1  # gunicorn reached directly, not through the proxy
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    request = RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR="198.51.100.77")
+
+    assert client_address_seen(request) == peer
+
+
+def test_ipv6_clients_share_their_64s_limits(client, abuse_protection):
+    abuse_protection.RATE_LIMITS = {"signup": {"ip": "2/h"}}
+
+    answers = [
+        client.post(reverse("signup"), {}, REMOTE_ADDR=f"2001:db8:5:6::{n:x}").status_code
+        for n in range(1, 4)
+    ]
+    elsewhere = client.post(reverse("signup"), {}, REMOTE_ADDR="2001:db8:5:7::1").status_code
+
+    assert answers == [200, 200, 429] and elsewhere == 200

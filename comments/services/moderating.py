@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from comments.models import Ban, Comment, ModerationRules, Report
+from comments.moderation_reports import may_hide, open_weight, report_weight
 from comments.services.common import CommentRefused, reread_under_lock
 from notifications.services import comment_saved
 
@@ -118,12 +119,18 @@ def report_comment(
     reason: str,
     text: str = "",
     user: AbstractBaseUser | None = None,
+    network: str = "unknown",
 ) -> tuple[Report, bool]:
     """Record one reader's report; return it and whether the comment is now hidden for review.
 
-    reporter_key identifies the reader ("user:<id>" or "session:<key>"): one report each.
-    At the rules' report_threshold of open reports, an approved comment goes back to pending.
+    One report per account ("user:<id>") and, for guests, per network (their reporter_key is
+    replaced with "net:<network>": a dropped cookie is no new reader). At the rules'
+    report_threshold of weighed open reports (comments.moderation_reports), an approved comment
+    goes back to pending.
     """
+    member = user if user is not None and user.is_authenticated else None
+    if member is None:
+        reporter_key = f"net:{network}"
     comment = reread_under_lock(comment)
     if not comment.is_approved:
         raise CommentRefused("This comment is already waiting for a moderator.")
@@ -132,9 +139,11 @@ def report_comment(
             report = Report.objects.create(
                 comment=comment,
                 reporter_key=reporter_key,
-                user=user if user is not None and user.is_authenticated else None,
+                user=member,
                 reason=reason,
                 text=text[:500],
+                network=network[:50],
+                weight=report_weight(member),
             )
     except IntegrityError:
         raise AlreadyReported(
@@ -143,8 +152,10 @@ def report_comment(
     Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
     comment.refresh_from_db(fields=["report_count"])
     threshold = ModerationRules.load().report_threshold
-    hidden = bool(threshold) and comment.report_count >= threshold
+    hidden = bool(threshold) and report.weight > 0 and open_weight(comment) >= threshold and may_hide(network)
     if hidden:
+        report.hid_comment = True
+        report.save(update_fields=["hid_comment"])
         comment.status = Comment.Status.PENDING
         comment.hold_reason = f"Hidden after {comment.report_count} reports"
         comment.save(update_fields=["status", "hold_reason"])

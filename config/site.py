@@ -1,0 +1,42 @@
+"""The site's public origin (scheme://host[:port]) for absolute URLs and cache keys.
+
+From SITE_URL, never from the request's Host header: every port or spelling of an allowed host
+would otherwise be a new full-page cache entry, a reset link pointing wherever the sender
+chose, and an og:url frozen from whoever read the page first. Only in DEBUG, with SITE_URL not
+set, does the request name it (runserver on any port just works).
+"""
+
+from django.conf import settings
+
+
+def site_origin(request=None) -> str:
+    """scheme://host[:port] of the public site, without a trailing slash."""
+    if settings.DEBUG and not settings.SITE_URL_IS_SET and request is not None:
+        return request.build_absolute_uri("/").removesuffix("/")
+    return settings.SITE_URL
+
+
+def absolute_url(path: str, request=None) -> str:
+    """The public address of a site path ("/articles/x/" -> "https://example.org/articles/x/")."""
+    return site_origin(request) + path
+
+
+def origin(request) -> dict:
+    """Context processor: {{ site_origin }} for canonical and og:url links."""
+    return {"site_origin": site_origin(request)}
+
+
+def check_site_url(app_configs=None, **kwargs) -> list:
+    """Deploy check: without SITE_URL, links and canonical URLs would name 127.0.0.1."""
+    from django.core.checks import Warning
+
+    if settings.DEBUG or settings.SITE_URL_IS_SET:
+        return []
+    return [
+        Warning(
+            "SITE_URL is not set: links in emails and the pages' canonical URLs would name "
+            f"{settings.SITE_URL}.",
+            hint="Set SITE_URL to the public origin, e.g. https://talk.example.org.",
+            id="threadline.W016",
+        )
+    ]
