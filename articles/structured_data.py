@@ -13,7 +13,7 @@ def _person(name: str) -> dict:
 def article_structured_data(request, article, comments: list[str]) -> SafeString:
     """The <script> element: an Article with its commentCount and the page's shown comments.
 
-    `comments` are JSON fragments from comments.threads.structured_comments (cached with their
+    `comments` are JSON fragments from comments.tree_items.structured_comments (cached with their
     thread, escaped for a <script>, site-relative @ids): joined here, no entry is encoded again,
     and their @ids are made absolute with the site's origin (config.site).
     """

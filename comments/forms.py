@@ -147,3 +147,8 @@ class PreviewForm(forms.Form):
     """Text to preview: the same limit as a comment, nothing stored."""
 
     body = CommentTextField(max_length=settings.COMMENT_MAX_LENGTH, required=False)
+
+
+def fresh_form_token(request) -> str:
+    """A new idempotency token for a shared page's comment form (settings.PAGECACHE_FILLERS)."""
+    return str(uuid.uuid4())

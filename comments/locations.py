@@ -12,14 +12,18 @@ from django.urls import reverse
 from comments.models import Comment
 
 
-def comment_location(comment: Comment) -> str:
+def comment_location(
+    comment: Comment, *, roots_before: int | None = None, continue_anchor: int | None = None
+) -> str:
     """Where a comment is shown: its article page (the right page of threads) or, past the
-    display depth, the page of the thread that continues there. One query."""
+    display depth, the page of the thread that continues there. One query, unless the caller
+    knows already how many threads come before the comment's, or which comment its continue
+    page starts at (a reply's parent, read under the thread's lock: comments.services.posting)."""
     depth = settings.COMMENT_DISPLAY_DEPTH
     if comment.level >= depth:
         # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
         anchor_level = (comment.level - 1) // (depth - 1) * (depth - 1)
-        anchor = getattr(comment, "continue_anchor", None)  # found under the lock when just posted
+        anchor = continue_anchor
         if anchor is None:
             # The comment's numbers as stored now, not as this instance read them: other replies
             # in the thread may have moved them on since.
@@ -37,7 +41,7 @@ def comment_location(comment: Comment) -> str:
         if anchor is None:  # deleted meanwhile: the article is where it was
             return comment.article.get_absolute_url()
         return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
-    before = getattr(comment, "roots_before", None)  # counted already when it was just posted
+    before = roots_before
     if before is None:
         before = (
             Comment.objects.for_article(comment.article_id)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import F
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -121,10 +122,9 @@ class Comment(MPTTModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        """The page that shows this comment, ending in #comment-<pk> (costs one query)."""
-        from comments.threads import comment_location
-
-        return comment_location(self)
+        """The comment's permalink: its own page, with its replies (no query; where it sits in the
+        article's discussion is comments.locations.comment_location)."""
+        return reverse("comments:thread", args=[self.pk])
 
     @property
     def is_approved(self) -> bool:

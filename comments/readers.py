@@ -13,6 +13,8 @@ Replaying a copied cookie gives no more than a copied session cookie did: the sa
 within the same window.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 
@@ -104,12 +106,30 @@ def reporter_key(request) -> str:
     return f"session:{request.session.session_key}"
 
 
-def reader_state(request):
+@dataclass(frozen=True)
+class Reader:
+    """What one reader has of their own in a discussion (from their session and account).
+
+    Threads holding any of it are rendered for that reader alone and never cached: their
+    held comments show, marked "awaiting moderation", and their Edit/Delete links appear.
+    """
+
+    request: object = None
+    pending: frozenset[int] = frozenset()  # held comments posted in this session
+    posted: frozenset[int] = frozenset()  # comments a guest posted in this session
+    user_id: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.posted or self.user_id)
+
+
+NO_READER = Reader()  # nothing of their own: every thread from the shared cache
+
+
+def reader_state(request) -> Reader:
     """What this reader has of their own in discussions: nothing (and no query) without the
     cookie or an account."""
-    from comments.threads import Reader
-
     user_id = request.user.pk if request.user.is_authenticated else None
     if OWN_COOKIE not in request.COOKIES and user_id is None:
-        return Reader()
+        return NO_READER
     return Reader(request=request, pending=own_pending(request), posted=own_posted(request), user_id=user_id)

@@ -195,9 +195,18 @@ if COMMENT_DISPLAY_DEPTH < 2:  # a continue page starts below a comment shown: a
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 THREAD_CACHE_ENABLED = env_bool("THREAD_CACHE", True)  # off only to measure cold rendering
 # How long a process may serve a page of readers without a session before asking the database
-# whether it changed (articles.shared_page): how late, at most, they would see a new comment.
+# whether it changed (pagecache.store): how late, at most, they would see a new comment.
 # 0 (the default): never late, every instance shows every approved comment at once.
 SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "0"))
+# The shared pages (pagecache.store): a request carrying any of these cookies is a reader with
+# something of their own (a session, their own comments, a message) and never gets one; the
+# values each request gets fresh in a shared page, by slot name.
+PAGECACHE_PERSONAL_COOKIES = ["sessionid", "tl_own", "messages"]
+PAGECACHE_FILLERS = {
+    "csrf": "django.middleware.csrf.get_token",
+    "token": "comments.forms.fresh_form_token",
+    "stamp": "protection.forms.fresh_stamp",
+}
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,6 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
 FINAL_BLOCK = b"\x03\x00"  # an empty fixed-Huffman block with the "last block" bit set
 

@@ -23,6 +23,11 @@ def new_stamp() -> str:
     return signing.dumps(time.time(), salt=STAMP_SALT)
 
 
+def fresh_stamp(request) -> str:
+    """new_stamp() for a shared page's form, per request (settings.PAGECACHE_FILLERS)."""
+    return new_stamp()
+
+
 class BotTrapMixin:
     """A honeypot field people never see and a minimum time between showing and sending the form.
 

@@ -45,7 +45,7 @@ def abuse_protection_off(settings):
 
     Tests of those protections switch them on with the `abuse_protection` fixture.
     """
-    from articles.shared_page import recent_pages
+    from pagecache.store import recent_pages
 
     clear_caches()  # no counts or refusal-log dedup keys leak from one test into the next
     recent_pages.clear()

@@ -127,7 +127,7 @@ def test_same_text_from_another_author_is_not_a_duplicate(client, article):
 def test_duplicate_check_is_one_indexed_query_under_the_authors_lock(article, django_assert_num_queries):
     from django.db import transaction
 
-    from protection.duplicates import find_duplicate, lock_author
+    from comments.duplicates import find_duplicate, lock_author
 
     with transaction.atomic(), django_assert_num_queries(2):
         lock_author("email:gina@example.org")
@@ -136,14 +136,19 @@ def test_duplicate_check_is_one_indexed_query_under_the_authors_lock(article, dj
 
 def test_guest_duplicate_lookup_uses_the_guest_index(article):
     from django.db import connection
+    from django.db.models import Q
 
-    from protection.duplicates import recent_same_text
+    from comments.duplicates import STAND_INS, _guest
+    from comments.models import Comment
 
     CommentFactory(article=article, author_email="gina@example.org")
     with connection.cursor() as cursor:  # the test's transaction: SET LOCAL ends with it
         cursor.execute("ANALYZE comments_comment")  # fresh statistics, whatever ran before
         cursor.execute("SET LOCAL enable_seqscan = off")
-        query = recent_same_text(user=None, author_email="Gina@example.org", body="x")
+        # The duplicate query's guest half (comments.duplicates): this author's recent same text.
+        query = Comment.objects.filter(
+            Q(created_at__gte=STAND_INS["since"], body="x") & _guest("Gina@example.org")
+        ).order_by("-created_at")
         plan = query.explain()
 
     assert "comment_guest_recent_idx" in plan

@@ -101,7 +101,7 @@ def test_closing_the_discussion_drops_reply_links_from_cached_threads(client, bu
     assert "reply-link" not in client.get(url).text
 
 
-def test_anonymous_reader_gets_etag_and_last_modified_then_304(client, busy_article):
+def test_anonymous_reader_gets_etag_and_last_modified_then_304_by_etag_only(client, busy_article):
     url = busy_article.get_absolute_url()
     client.get(url)  # the first visit sets the CSRF cookie the page's form relies on
     first = client.get(url)
@@ -110,7 +110,9 @@ def test_anonymous_reader_gets_etag_and_last_modified_then_304(client, busy_arti
     since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
 
     assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
-    assert again.status_code == 304 and since.status_code == 304
+    # Last-Modified is for information: whole seconds cannot tell two replies in one second
+    # apart (tests/test_acknowledged_visible.py), so only the ETag answers 304.
+    assert again.status_code == 304 and since.status_code == 200
     assert "private" in first["Cache-Control"]
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from comments import moderation
+from comments.locations import comment_location
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import comment_elements, indented
@@ -181,9 +182,10 @@ def test_a_deep_reply_is_located_even_after_its_thread_renumbered_around_it(arti
     deep = chain[-1]  # level 3: shown on the continue page of chain[1]; numbers as just posted
     CommentFactory(parent=earlier)  # another writer, a moment later: everything after it moves on
 
-    location = deep.get_absolute_url()
+    location = comment_location(deep)
 
     assert location == f"{reverse('comments:thread', args=[chain[1].pk])}#comment-{deep.pk}"
+    assert deep.get_absolute_url() == reverse("comments:thread", args=[deep.pk])  # the permalink
 
 
 def test_second_submission_of_the_same_form_lands_on_the_first_comment(client, article):

@@ -10,10 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from articles import shared_page
-from articles.shared_page import SplicedPage, accepts_gzip
 from comments import services
 from comments.models import Comment
+from pagecache import store as shared_page
+from pagecache.splice import SplicedPage, accepts_gzip
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from articles.shared_page import recent_pages
+from pagecache.store import recent_pages
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db

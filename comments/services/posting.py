@@ -1,6 +1,7 @@
 """Posting a comment or a reply: checked, and for a reply placed, under its thread's lock."""
 
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,6 +10,7 @@ from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, Wh
 
 from articles.models import Article
 from comments import moderation
+from comments.locations import comment_location
 from comments.models import Comment
 from comments.services.common import (
     THREAD_LOCK_NAMESPACE,
@@ -30,7 +32,7 @@ PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched")
 # The parent under the lock, with what the redirect needs: where the reply is shown. Within the
 # display depth, on its article's page: the count of threads before its own (NULL past the
 # depth, so PostgreSQL counts only when the count is used). Past it, on the continue page of an
-# ancestor (comments.threads.comment_location), read here under the lock: numbers read after
+# ancestor (comments.locations.comment_location), read here under the lock: numbers read after
 # the commit could already be moved on by the next reply. And whether anyone watches the
 # parent's replies (notifications.services.comment_saved). Compiled once (config.prepared):
 # through the ORM, building and compiling this read cost more CPU than PostgreSQL spends on it.
@@ -77,7 +79,19 @@ _parent_under_lock = PreparedValues(
 )
 
 
-def post_comment(
+class Posted(NamedTuple):
+    """A stored comment and, when the post knew it, where its writer lands (else found later)."""
+
+    comment: Comment
+    landing: str | None = None
+
+
+def post_comment(**fields) -> Comment:
+    """Store a top-level comment or a reply (as its parent's last child) and return it (see _post)."""
+    return _post(**fields).comment
+
+
+def _post(
     *,
     article: Article,
     body: str,
@@ -89,8 +103,8 @@ def post_comment(
     user_agent: str = "",
     submission_token: uuid.UUID | None = None,
     trusted: bool = False,
-) -> Comment:
-    """Store a top-level comment or a reply (as its parent's last child) and return it.
+) -> Posted:
+    """Store a top-level comment or a reply (as its parent's last child).
 
     The moderation rules (comments.moderation) decide whether it is approved or held
     (pending); trusted=True skips them, for the site's own content (demo, fixtures).
@@ -133,16 +147,16 @@ def post_comment(
         with transaction.atomic():
             return _store(comment, parent=parent)
     except IntegrityError as error:
-        return first_with_token_or_raise(comment.submission_token, error)
+        return Posted(first_with_token_or_raise(comment.submission_token, error))
 
 
-def _store(comment: Comment, *, parent: Comment | None) -> Comment:
-    """post_comment() inside a transaction: check under the thread's lock, insert, count, enqueue."""
+def _store(comment: Comment, *, parent: Comment | None) -> "Posted":
+    """post_comment() inside a transaction: check under the thread's lock, insert, enqueue."""
     try:
         parent = _locked_parent(comment, parent)
     except CommentRefused as refusal:
         # A retry of a form that was stored before the thread changed still lands on its comment.
-        return first_with_token_or_raise(comment.submission_token, refusal)
+        return Posted(first_with_token_or_raise(comment.submission_token, refusal))
     with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
         if parent is not None:
             # The parent's numbers were read under the lock: no need for mptt to read them again.
@@ -152,12 +166,16 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         # No savepoint to survive it (two round trips on every post): the transaction is
         # doomed and whoever opened it looks the first comment up after the rollback.
         comment.save()
-        if parent is not None:
-            # For the redirect (comments.threads.comment_location): where the reply is shown.
-            comment.roots_before, comment.continue_anchor = parent.roots_before, parent.continue_anchor
         # The notification job, committed with the comment (if anyone is to hear of it).
         comment_saved(comment, parent_watched=parent is not None and parent.watched)
-    return comment
+    if parent is None:
+        return Posted(comment)
+    # Where the reply is shown, from its parent's numbers read under the lock: numbers read after
+    # the commit could already be moved on by the next reply.
+    return Posted(
+        comment,
+        comment_location(comment, roots_before=parent.roots_before, continue_anchor=parent.continue_anchor),
+    )
 
 
 def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:

@@ -22,12 +22,6 @@ from config.prepared import PreparedValues
 AUTHOR_LOCK_NAMESPACE = 0x7EAE
 
 
-class DuplicateComment(Exception):
-    def __init__(self, existing: Comment):
-        super().__init__(f"duplicate of comment {existing.pk}")
-        self.existing = existing
-
-
 def author_key(*, user, author_email: str) -> str:
     """Who is posting: the account, or for a guest the email address given."""
     if user is not None and user.is_authenticated:
@@ -42,9 +36,9 @@ def lock_author(key: str) -> None:
 
 
 # Runs on every post: compiled once (config.prepared), as building and compiling it through the
-# ORM cost six times what PostgreSQL spends on it (bench/profile_post.py). The conditions are
-# recent_same_text()'s (its plan is checked in tests/test_bot_traps.py), plus this form's token,
-# whose comment sorts first.
+# ORM cost six times what PostgreSQL spends on it (bench/profile_post.py). The author's recent
+# comments with this text (its plan is checked in tests/test_bot_traps.py), plus this form's
+# token, whose comment sorts first.
 def _duplicate_query(author: Callable[..., Q]):
     def build(token, since, body, **who):
         same_form = Q(submission_token=token)
@@ -90,19 +84,6 @@ def find_duplicate(
     else:
         row = _guest_duplicate.first(**values, email=author_email.strip())
     return Comment.objects.select_related("article").get(pk=row[0]) if row else None
-
-
-def _same_text(*, user, author_email: str, body: str) -> Q:
-    since = timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW)
-    member = user is not None and user.is_authenticated
-    author = _member(user.pk) if member else _guest(author_email.strip())
-    return Q(created_at__gte=since, body=body.strip()) & author
-
-
-def recent_same_text(*, user, author_email: str, body: str):
-    """The author's comments with exactly this text within the window, newest first (indexed)."""
-    same_text = _same_text(user=user, author_email=author_email, body=body)
-    return Comment.objects.filter(same_text).select_related("article").order_by("-created_at")
 
 
 class Repeat(enum.Enum):

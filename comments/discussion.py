@@ -1,0 +1,178 @@
+"""One page of a discussion, its threads rendered and cached: the pages-and-cache half of the
+discussion (tree_items builds a thread's items, locations finds where a comment is shown).
+
+A discussion page costs a constant number of queries, whatever the discussion's
+size: the page's top-level comments (one query), then, for the threads whose HTML
+is not cached yet, all their replies down to the display depth (one query).
+
+Each thread's HTML is cached with its thread_version, which every write to the
+thread bumps in the same transaction: a reply makes its own thread's entry
+stale (replaced at the next reading) and leaves the other threads of the page warm. Nothing per reader is
+ever inside a cached thread (no CSRF token, no sign-in state); threads in which
+a reader has something of their own are rendered for them alone.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+
+from comments import ownership
+from comments.models import Comment
+from comments.readers import NO_READER, Reader
+from comments.render import render_items
+from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, structured_comments
+from pagecache.splice import deflate_segment
+
+# Bump when the thread markup changes, so no process serves an old rendering.
+RENDER_VERSION = 4
+THREAD_CACHE_SECONDS = 7 * 24 * 3600
+
+SORTS = {
+    "oldest": ("Oldest first", ["tree_id"]),
+    "newest": ("Newest first", ["-tree_id"]),
+    "replies": ("Most replies", ["-thread_replies", "tree_id"]),
+}
+DEFAULT_SORT = "oldest"
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the article's stored thread_count): no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count
+
+
+def normalise_sort(sort: str | None) -> str:
+    return sort if sort in SORTS else DEFAULT_SORT
+
+
+@dataclass
+class Discussion:
+    """One page of a discussion: the page of threads, their HTML, and JSON-LD for their comments."""
+
+    page: Page
+    threads: list[SafeString]
+    structured: list[str]  # each thread's JSON-LD comments (structured_comments)
+    packed: list[bytes | None]  # each thread's HTML deflated, for the shared page (None: not shared)
+
+
+def discussion_page(
+    article, *, page_number=None, sort: str = DEFAULT_SORT, reader: Reader = NO_READER
+) -> Discussion:
+    """One page of threads, rendered.
+
+    Two cache levels: the whole page under the article's discussion_version (no
+    query at all while the discussion is unchanged), else one query for the page's
+    threads and their versions, and one more for the threads not cached yet.
+    """
+    sort = normalise_sort(sort)
+    roots = Comment.objects.for_article(article).roots().order_by(*SORTS[sort][1])
+    paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
+    page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
+    if not paginator.count:
+        return Discussion(page, [], [], [])
+    personal_tree_ids = _personal_tree_ids(article, reader)
+    use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
+    # One entry per page, holding the discussion_version it was made for: a write replaces it.
+    page_key = f"{_cache_prefix(article)}:page:{article.pk}:{sort}:{page.number}"
+    cached = cache.get(page_key) if use_cache else None
+    threads = cached[1] if cached is not None and cached[0] == article.discussion_version else None
+    if threads is None:
+        threads = _page_threads(article, page, personal_tree_ids, reader)
+        if use_cache:
+            cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
+    return Discussion(
+        page,
+        [mark_safe(html) for html, _, _ in threads],
+        [structured for _, structured, _ in threads],
+        [packed for _, _, packed in threads],
+    )
+
+
+def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
+    """Threads of this article holding something of the reader's: one query, only for a reader
+    with a session or an account."""
+    if not reader:
+        return frozenset()
+    own = Q(pk__in=reader.pending | reader.posted)
+    if reader.user_id:
+        own |= Q(user_id=reader.user_id)
+    return frozenset(Comment.objects.for_article(article).filter(own).values_list("tree_id", flat=True))
+
+
+def _page_threads(
+    article, page: Page, personal_tree_ids, reader: Reader
+) -> list[tuple[str, str, bytes | None]]:
+    """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
+    HTML deflated once for the pages served compressed (articles.shared_page)."""
+    versions = dict(page.object_list.values_list("tree_id", "thread_version"))
+    shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
+    keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}
+    cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
+    rendered = {
+        tree_id: cached[key][1]
+        for tree_id, key in keys.items()
+        if key in cached and cached[key][0] == versions[tree_id]
+    }
+    missing = [tree_id for tree_id in versions if tree_id not in rendered]
+    if missing:
+        fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
+        store = {}
+        for tree_id, (html, structured, version) in fresh.items():
+            shared_thread = settings.THREAD_CACHE_ENABLED and tree_id in keys
+            rendered[tree_id] = (html, structured, deflate_segment(html.encode()) if shared_thread else None)
+            if shared_thread and version is not None:
+                # Labelled with the version read in the same statement as the rows it shows.
+                store[keys[tree_id]] = (version, rendered[tree_id])
+        if store:
+            cache.set_many(store, THREAD_CACHE_SECONDS)
+    return [rendered[tree_id] for tree_id in versions]
+
+
+def _cache_prefix(article) -> str:
+    accepting = int(article.is_accepting_comments)  # Reply links come and go with it
+    per_page = settings.THREADS_PER_PAGE
+    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}"
+
+
+def thread_cache_key(article, tree_id: int) -> str:
+    """One entry per thread, holding the thread_version it was rendered at: a write replaces it."""
+    return f"{_cache_prefix(article)}:{tree_id}"
+
+
+def render_threads(
+    article, tree_ids: list[int], *, reader: Reader = NO_READER, personal=frozenset()
+) -> dict[int, tuple[str, str, int | None]]:
+    """HTML, JSON-LD comments and version of each thread (its comments to the display depth,
+    the version as that same query read it from the root; None if the thread is gone): one query.
+
+    Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
+    """
+    depth = settings.COMMENT_DISPLAY_DEPTH
+    threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
+    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).values_list(*RENDERED_FIELDS)
+    for row in rows.order_by("tree_id", "lft"):
+        comment = RenderedComment._make(row)
+        threads[comment.tree_id].append(comment)
+    rendered = {}
+    for tree_id, comments in threads.items():
+        editable = deletable = frozenset()
+        pending = frozenset()
+        if tree_id in personal:
+            pending = reader.pending
+            editable, deletable = ownership.own_comment_pks(reader.request, comments)
+        items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
+        html = render_items(article, items, editable=editable, deletable=deletable)
+        version = comments[0].thread_version if comments and comments[0].parent_id is None else None
+        rendered[tree_id] = (html, structured_comments(items), version)
+    return rendered

@@ -1,0 +1,121 @@
+"""A comment form sent by a reader: one service from the checks to the stored comment.
+
+The view validates the form and maps the Submission this returns to a response; everything
+between (the author's lock, the duplicate check, a form sent twice, the rate limit, the post and
+where the writer lands) is here, in one transaction, in this order:
+
+    lock the author -> same form or same text? -> rate limit -> post (thread lock, insert) -> land
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from articles.models import Article
+from comments.duplicates import (
+    Repeat,
+    author_key,
+    duplicate_message,
+    find_duplicate,
+    judge_repeat,
+    lock_author,
+    same_author,
+)
+from comments.locations import comment_location
+from comments.models import Comment
+from comments.services.common import CommentRefused, ParentRefused
+from comments.services.posting import _post, first_with_token_or_raise
+from config.client import client_ip
+from protection import ratelimit
+from protection.refusals import log_refusal
+
+
+class Outcome(enum.Enum):
+    POSTED = "posted"  # stored now
+    SENT_TWICE = "sent twice"  # this very form was stored before: land on that comment
+    DUPLICATE = "duplicate"  # the same text again from its author: refused
+    TOO_OFTEN = "too often"  # a rate limit: refused, with Retry-After
+    BAD_PARENT = "bad parent"  # the comment replied to is gone or closed: the form's input is wrong
+    REFUSED = "refused"  # closed discussion, ban, spam: refused with the reason
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a comment form."""
+
+    outcome: Outcome
+    comment: Comment | None = None  # the comment the writer lands on (None when refused)
+    landing: str = ""  # its URL, with #comment-<pk>
+    mine: bool = False  # the writer is its author: remember it for them (held comment, Edit link)
+    message: str = ""  # why it was refused, for the form (may hold a link: safe HTML)
+    retry_after: int = 0  # seconds, with TOO_OFTEN
+
+    @property
+    def refused(self) -> bool:
+        return self.comment is None
+
+
+def submit_comment(
+    request,
+    *,
+    article: Article,
+    body: str,
+    parent: Comment | None = None,
+    author_name: str = "",
+    author_email: str = "",
+    submission_token: uuid.UUID | None = None,
+) -> Submission:
+    """Check and post a reader's comment form; say what happened and where the writer lands.
+
+    `request` stands for the client: its account, its own-comments cookie and its address (the
+    duplicate check, the rate limits, the refusal log, the comment's IP and user agent).
+    """
+    user = request.user if request.user.is_authenticated else None
+    author = author_key(user=request.user, author_email=author_email)
+    try:
+        with transaction.atomic():
+            lock_author(author)
+            duplicate = find_duplicate(
+                user=request.user, author_email=author_email, body=body, submission_token=submission_token
+            )
+            repeat = judge_repeat(
+                request, duplicate, author_email=author_email, submission_token=submission_token
+            )
+            if repeat is Repeat.FIRST:  # this very form, sent twice: land on the first
+                return Submission(Outcome.SENT_TWICE, duplicate, comment_location(duplicate))
+            if repeat is not Repeat.NONE:
+                log_refusal(
+                    request, reason="duplicate", detail=f"same text as comment {duplicate.pk}", excerpt=body
+                )
+                return Submission(Outcome.DUPLICATE, message=duplicate_message(duplicate, repeat))
+            ratelimit.hit(request, "comment", account=author)
+            posted = _post(
+                article=article,
+                body=body,
+                parent=parent,
+                user=user,
+                author_name=author_name,
+                author_email=author_email,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                submission_token=submission_token,
+            )
+    except IntegrityError as error:
+        # This form's token is stored already: its twin, sent under another author (an edited
+        # email), passed the author's lock and the duplicate check. Land on the first comment
+        # for all; only its own author gets its edit rights (a cookie naming the comment).
+        comment = first_with_token_or_raise(submission_token, error)
+        mine = same_author(comment, user=request.user, author_email=author_email)
+        return Submission(Outcome.SENT_TWICE, comment, comment_location(comment), mine=mine)
+    except ratelimit.RateLimited as limited:
+        log_refusal(request, reason="rate_limit", detail=f"comment: {limited.message}", excerpt=body)
+        message = f"You are posting too often. {limited.message} Your text is kept below."
+        return Submission(Outcome.TOO_OFTEN, message=message, retry_after=limited.retry_after)
+    except ParentRefused as refusal:
+        return Submission(Outcome.BAD_PARENT, message=refusal.message)
+    except CommentRefused as refusal:
+        return Submission(Outcome.REFUSED, message=refusal.message)
+    comment = posted.comment
+    return Submission(Outcome.POSTED, comment, posted.landing or comment_location(comment), mine=True)
