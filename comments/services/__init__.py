@@ -19,6 +19,7 @@ from comments.services.common import (
 )
 from comments.services.moderating import (
     AlreadyReported,
+    CommentChanged,
     approve_comment,
     ban_author,
     delete_comment,
@@ -26,17 +27,20 @@ from comments.services.moderating import (
     edit_comment,
     enforce_bans,
     mark_spam,
+    moderation_state,
     reject_comment,
     remove_comment,
     remove_thread,
     report_comment,
     restore_comment,
+    undo_decision,
 )
 from comments.services.posting import first_with_token_or_raise, post_comment
 
 __all__ = [
     "THREAD_LOCK_NAMESPACE",
     "AlreadyReported",
+    "CommentChanged",
     "CommentRefused",
     "ParentRefused",
     "approve_comment",
@@ -50,10 +54,12 @@ __all__ = [
     "lock_thread",
     "lock_thread_of",
     "mark_spam",
+    "moderation_state",
     "post_comment",
     "reject_comment",
     "remove_comment",
     "remove_thread",
     "report_comment",
     "restore_comment",
+    "undo_decision",
 ]
