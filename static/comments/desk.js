@@ -13,6 +13,7 @@
   const helpButton = document.getElementById("desk-help-button");
   let current = null;
   let last = null; // the last decision: { item, token (a promise), at }
+  let inFlight = 0; // decisions sent and not answered yet: leaving now could lose them
 
   const items = () => [...desk.querySelectorAll(".desk-item")];
   const isOpen = (item) => !item.classList.contains("is-decided") && !item.classList.contains("is-busy");
@@ -46,6 +47,15 @@
   }
 
   async function post(url, body) {
+    inFlight += 1;
+    try {
+      return await send(url, body);
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  async function send(url, body) {
     let response;
     try {
       response = await fetch(url, {
@@ -165,6 +175,10 @@
       return;
     }
     event.preventDefault();
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (inFlight) event.preventDefault();
   });
 
   helpButton.hidden = false;
