@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -35,6 +36,7 @@ DECISIONS = {
 DESK_SIZE = 100  # the oldest comments waiting, on one page: a day's queue, decided without paging
 FOLD_CHARS = 1500  # longer comments start folded (a <details>), with their opening shown
 UNDO_SALT = "comments.desk.undo"
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 UNDO_SECONDS = 60  # the script offers undo for a few seconds; the server allows for a slow network
 
 
@@ -210,7 +212,14 @@ def thread(request, pk: int, *, model_admin):
 
 
 def _counts() -> dict:
-    return {"waiting": Comment.objects.needs_action().count()}
+    """The queue's size now, stamped: answers to concurrent decisions arrive in any order, and the
+    desk shows the count with the latest stamp (it saw every decision committed before it)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now()")  # the transaction's start: the count's snapshot is later
+            counted_at = cursor.fetchone()[0]
+        waiting = Comment.objects.needs_action().count()
+    return {"waiting": waiting, "counted_at": (counted_at - EPOCH) // datetime.timedelta(microseconds=1)}
 
 
 def _wants_json(request) -> bool:

@@ -13,11 +13,17 @@
   const helpButton = document.getElementById("desk-help-button");
   let current = null;
   let last = null; // the last decision: { item, token (a promise), at }
+  let countedAt = 0; // the stamp of the count shown: a later answer may carry an older count
   let inFlight = 0; // decisions sent and not answered yet: leaving now could lose them
 
   const items = () => [...desk.querySelectorAll(".desk-item")];
   const isOpen = (item) => !item.classList.contains("is-decided") && !item.classList.contains("is-busy");
   const say = (text) => { status.textContent = text; };
+  const count = (data) => {
+    if (data.waiting === undefined || data.counted_at <= countedAt) return;
+    countedAt = data.counted_at;
+    waiting.textContent = data.waiting;
+  };
 
   function mark(item) {
     if (current) current.classList.remove("is-current");
@@ -90,7 +96,7 @@
     const entry = { item, at: Date.now() };
     entry.token = post(form.action, body).then(({ ok, data }) => {
       item.classList.remove("is-busy");
-      if (data.waiting !== undefined) waiting.textContent = data.waiting;
+      count(data);
       if (!ok) {
         const name = item.querySelector(".desk-title").firstChild.textContent.trim();
         showOutcome(item, data.error, true);
@@ -124,7 +130,7 @@
     body.set("csrfmiddlewaretoken", entry.item.querySelector("input[name=csrfmiddlewaretoken]").value);
     body.set("token", token);
     const { ok, data } = await post(desk.dataset.undoUrl, body);
-    if (data.waiting !== undefined) waiting.textContent = data.waiting;
+    count(data);
     if (!ok) return say(data.error);
     const item = entry.item;
     item.classList.remove("is-decided");
