@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.moderation]
 
 DESK = reverse("admin:comments_comment_desk")
 JSON = {"HTTP_ACCEPT": "application/json"}
+STATUS_OF = {"approve": "approved", "spam": "spam"}
 
 
 def decide_url(comment) -> str:
@@ -320,3 +321,31 @@ def test_the_moderators_digest_links_straight_to_the_desk(
 
     [digest] = [m for m in mail.outbox if "waiting for review" in m.subject]
     assert f"Review them all: https://threadline.example{DESK}" in digest.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_deciding_one_comment_at_once_one_wins_the_other_is_told(client):
+    from django.test import Client
+
+    from tests.factories import StaffFactory
+    from tests.test_concurrency import run_in_threads
+
+    comment = CommentFactory(status=Comment.Status.PENDING)
+    state = services.moderation_state(comment)
+    decisions = ["approve", "spam"] * 3
+    answers = {}
+
+    def moderate(i):
+        moderator = Client()
+        moderator.force_login(StaffFactory())
+        answers[i] = moderator.post(
+            decide_url(comment), {"decision": decisions[i], "state": state}, **JSON
+        ).status_code
+
+    errors = run_in_threads(moderate, len(decisions))
+
+    assert errors == []
+    assert sorted(answers.values()) == [200, 409, 409, 409, 409, 409]
+    [winner] = [i for i, status in answers.items() if status == 200]
+    assert Comment.objects.get(pk=comment.pk).status == STATUS_OF[decisions[winner]]
+    assert len(history(comment)) == 1
