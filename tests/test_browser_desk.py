@@ -171,6 +171,7 @@ def test_axe_core_finds_no_violations_on_the_desk_and_the_thread(live_server, br
     found["help"] = axe_violations(desk)
     desk.keyboard.press("Escape")
     desk.keyboard.press("a")
+    expect(desk.locator(f"#desk-{held.pk}")).to_have_class(re.compile("is-decided"))
     expect(desk.locator("#desk-done")).to_be_focused()
     found["cleared"] = axe_violations(desk)
     desk.goto(f"{live_server.url}{reverse('admin:comments_comment_thread', args=[held.pk])}")
