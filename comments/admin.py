@@ -267,7 +267,7 @@ class CommentAdmin(MPTTModelAdmin):
     def view_on_site(self, comment):
         """For moderators: the comment in its thread, whatever its status (a reader's page shows
         neither held nor removed comments)."""
-        return reverse("admin:comments_comment_thread", args=[comment.pk])
+        return reverse("admin:comments_comment_thread", args=[comment.pk]) + f"#comment-{comment.pk}"
 
     class Media:
         css = {"all": ["comments/admin.css"]}

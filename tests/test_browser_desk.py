@@ -179,3 +179,21 @@ def test_axe_core_finds_no_violations_on_the_desk_and_the_thread(live_server, br
     context.close()
 
     assert found == {name: [] for name in found}
+
+
+def test_view_on_site_takes_a_moderator_to_the_held_comment_in_its_thread(live_server, browser, moderator):
+    root = CommentFactory(body="The thread starts here")
+    held = CommentFactory(parent=root, status=Comment.Status.PENDING, body="Held, invisible to readers")
+    context = browser.new_context()
+    desk = open_desk(context, live_server.url)
+    desk.goto(f"{live_server.url}{reverse('admin:comments_comment_change', args=[held.pk])}")
+
+    desk.get_by_role("link", name="View on site").click()
+
+    here = desk.locator(f"#comment-{held.pk}")
+    expect(here).to_have_attribute("aria-current", "true")
+    expect(here).to_contain_text("Held, invisible to readers")
+    expect(here.locator("mark")).to_have_text("Pending")
+    expect(desk.locator(f"#comment-{root.pk}")).to_contain_text("The thread starts here")
+    assert desk.url.endswith(f"#comment-{held.pk}") and here.is_visible()
+    context.close()

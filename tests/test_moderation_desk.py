@@ -255,7 +255,7 @@ def test_the_change_page_has_the_decisions_and_view_on_site_shows_the_thread(sta
     )
 
     thread = reverse("admin:comments_comment_thread", args=[comment.pk])
-    assert 'name="decision" value="approve"' in page and f'href="{thread}"' in page
+    assert 'name="decision" value="approve"' in page and f'href="{thread}#comment-{comment.pk}"' in page
     assert response.redirect_chain == [(change, 302)] and "approved." in response.text
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.APPROVED
 
