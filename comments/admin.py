@@ -7,12 +7,14 @@ from django.contrib.admin import ModelAdmin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch, Q
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from mptt.admin import MPTTModelAdmin
 
-from comments import services
+from comments import desk, services
 from comments.admin_forms import BanForm
 from comments.models import Comment, Report
 from comments.moderation_admin import author_histories
@@ -116,7 +118,7 @@ def ban_authors(modeladmin, request, queryset):
             f"{_plural(len(bans), 'ban')} made; {_plural(len(removed), 'pending comment')} removed.",
             messages.SUCCESS if bans else messages.WARNING,
         )
-        return None
+        return redirect("admin:comments_comment_desk") if request.POST.get("from_desk") else None
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": "Ban the authors",
@@ -125,6 +127,7 @@ def ban_authors(modeladmin, request, queryset):
         "opts": modeladmin.model._meta,
         "action_name": "ban_authors",
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "from_desk": bool(request.POST.get("from_desk")),
     }
     return TemplateResponse(request, "admin/comments/comment/ban_authors.html", context)
 
@@ -257,6 +260,15 @@ class CommentAdmin(MPTTModelAdmin):
     # Django's own changelist: mptt's adds inline style attributes, which the CSP refuses;
     # indented_excerpt indents the tree with classes instead.
     change_list_template = "admin/change_list.html"
+    change_form_template = "admin/comments/comment/change_form.html"  # the desk's decisions on top
+
+    def get_urls(self):
+        return desk.urls(self) + super().get_urls()  # before the admin's catch-all <object_id>/
+
+    def view_on_site(self, comment):
+        """For moderators: the comment in its thread, whatever its status (a reader's page shows
+        neither held nor removed comments)."""
+        return reverse("admin:comments_comment_thread", args=[comment.pk]) + f"#comment-{comment.pk}"
 
     class Media:
         css = {"all": ["comments/admin.css"]}

@@ -114,7 +114,7 @@ def _page_threads(
     article, page: Page, personal_tree_ids, reader: Reader
 ) -> list[tuple[str, str, bytes | None]]:
     """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
-    HTML deflated once for the pages served compressed (articles.shared_page)."""
+    HTML deflated once for the pages served compressed (pagecache.splice)."""
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
     shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
     keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}

@@ -10,7 +10,7 @@ from comments.models import Ban, Comment, ModerationRules, ModerationTerm, Repor
 
 
 def author_histories(comments) -> dict:
-    """Approved, rejected and spam counts per author (account, or guest email): one query."""
+    """Comment counts by status per author (account, or guest email): one query."""
     user_ids = {c.user_id for c in comments if c.user_id}
     emails = {c.author_email.lower() for c in comments if not c.user_id and c.author_email}
     if not user_ids and not emails:
@@ -18,14 +18,12 @@ def author_histories(comments) -> dict:
     rows = (
         Comment.objects.filter(Q(user_id__in=user_ids) | Q(user__isnull=True, author_email__in=emails))
         .values("user_id", "author_email")
-        .annotate(
-            **{status: Count("pk", filter=Q(status=status)) for status in ("approved", "rejected", "spam")}
-        )
+        .annotate(**{status: Count("pk", filter=Q(status=status)) for status in Comment.Status.values})
     )
     histories: dict = {}
     for row in rows:
         key = ("user", row["user_id"]) if row["user_id"] else ("email", row["author_email"].lower())
-        counts = histories.setdefault(key, {"approved": 0, "rejected": 0, "spam": 0})
+        counts = histories.setdefault(key, dict.fromkeys(Comment.Status.values, 0))
         for status in counts:
             counts[status] += row[status]
     return histories

@@ -1,13 +1,13 @@
 """Screenshot the moderation queue of a running Threadline with demo content.
 
     make setup                                   # demo content and the demo admin
-    .venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8400 &
+    COMMENT_MIN_FILL_SECONDS=0 RATE_LIMITS_ENABLED=0 .venv/bin/gunicorn config.wsgi --bind 127.0.0.1:8400 &
     .venv/bin/python scripts/screenshot_moderation_queue.py --base-url http://127.0.0.1:8400
 
 Everything goes through the site as readers and a moderator would use it: new guests post
 (their first comments are held), three readers report one comment (it is hidden) and one
-reports another; then the demo admin logs in and the queue is captured to
-docs/screenshots/moderation-queue.png.
+reports another; then the demo admin logs in, opens the queue (the moderation desk, issue 19) and
+it is captured at 1280 px to docs/screenshots/moderation-queue.png.
 """
 
 import argparse
@@ -60,7 +60,7 @@ def main():
     url = f"{args.base_url}/articles/{SLUG}/"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
-        desk = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         desk.goto(f"{args.base_url}/admin/")
         desk.get_by_label("Username").fill("admin")
         desk.get_by_label("Password").fill(password)
@@ -82,8 +82,7 @@ def main():
         report(browser, args.base_url, approved[3], "off-topic")
         desk.goto(f"{args.base_url}/admin/")
         desk.get_by_role("link", name="Open the queue").click()
-        desk.wait_for_load_state()
-        desk.locator("#toggle-nav-sidebar").click()  # more room for the queue
+        desk.wait_for_selector(".desk-item.is-current")  # the desk's script has focused the first
         desk.screenshot(path=args.out, full_page=True)
         print(f"Saved {args.out}")
         browser.close()

@@ -146,6 +146,8 @@ def test_public_and_admin_pages_and_actions_work_without_csp_violations(live_ser
     admin = [
         "/admin/",
         "/admin/comments/comment/",
+        "/admin/comments/comment/desk/",
+        f"/admin/comments/comment/{first.pk}/thread/",
         "/admin/comments/comment/?status__exact=approved&q=script",
         f"/admin/comments/comment/{first.pk}/change/",
         "/admin/protection/refusallog/",

@@ -70,7 +70,7 @@ def test_moderator_approves_a_held_comment_and_readers_then_see_it(live_server, 
     desk = new_page()
     log_in_to_the_admin(desk, live_server.url)
     assert "1 pending" in desk.locator("#moderation-queue").inner_text()
-    desk.get_by_role("link", name="Open the queue").click()
+    desk.get_by_role("link", name="List view").click()
     assert "First time commenting" in desk.locator("#result_list").inner_text()
     run_action(desk, held, "Approve selected comments")
 
@@ -94,7 +94,7 @@ def test_moderator_bans_an_author_whose_pending_comments_leave_the_queue(
 
     desk = new_page()
     log_in_to_the_admin(desk, live_server.url)
-    desk.get_by_role("link", name="Open the queue").click()
+    desk.get_by_role("link", name="List view").click()
     run_action(desk, first, "Ban the authors of selected comments…")
     desk.get_by_label("For how many days").fill("30")
     desk.get_by_label("Reason").fill("Insults every reader")

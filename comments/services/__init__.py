@@ -18,6 +18,7 @@ from comments.services.common import (
 )
 from comments.services.moderating import (
     AlreadyReported,
+    CommentChanged,
     approve_comment,
     ban_author,
     delete_comment,
@@ -25,11 +26,13 @@ from comments.services.moderating import (
     edit_comment,
     enforce_bans,
     mark_spam,
+    moderation_state,
     reject_comment,
     remove_comment,
     remove_thread,
     report_comment,
     restore_comment,
+    undo_decision,
 )
 from comments.services.posting import first_with_token_or_raise, post_comment
 from comments.services.privacy import anonymise_author, purge_personal_data
@@ -37,6 +40,7 @@ from comments.services.privacy import anonymise_author, purge_personal_data
 __all__ = [
     "THREAD_LOCK_NAMESPACE",
     "AlreadyReported",
+    "CommentChanged",
     "anonymise_author",
     "purge_personal_data",
     "CommentRefused",
@@ -51,10 +55,12 @@ __all__ = [
     "lock_thread",
     "lock_thread_of",
     "mark_spam",
+    "moderation_state",
     "post_comment",
     "reject_comment",
     "remove_comment",
     "remove_thread",
     "report_comment",
     "restore_comment",
+    "undo_decision",
 ]

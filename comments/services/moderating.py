@@ -16,9 +16,35 @@ from comments.services.common import CommentRefused, reread_under_lock
 from notifications.services import comment_saved
 
 
-def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None) -> Comment:
-    """Set the status under the thread's lock; a moderator's decision settles the open reports."""
+class CommentChanged(CommentRefused):
+    """The comment changed since the moderator saw it (another decision, a report, an edit)."""
+
+
+def moderation_state(comment: Comment) -> str:
+    """What a moderator saw when deciding, as one token: status, open reports, last edit and decision."""
+    stamps = [at.isoformat() if at else "" for at in (comment.edited_at, comment.moderated_at)]
+    return ":".join([comment.status, str(comment.report_count), *stamps])
+
+
+def _check_state(comment: Comment, expected_state: str | None) -> None:
+    if expected_state is not None and moderation_state(comment) != expected_state:
+        raise CommentChanged(
+            f"This comment changed since you saw it (it is now {comment.get_status_display().lower()}, "
+            f"with {comment.report_count} open report{'s' if comment.report_count != 1 else ''}): "
+            "nothing was done. Reload to see it as it is."
+        )
+
+
+def _moderate(
+    comment: Comment, status: str, moderator: AbstractBaseUser | None, expected_state: str | None = None
+) -> Comment:
+    """Set the status under the thread's lock; a moderator's decision settles the open reports.
+
+    With expected_state (moderation_state() as the moderator saw it), a comment changed since
+    is refused with CommentChanged and left as it is.
+    """
     comment = reread_under_lock(comment)
+    _check_state(comment, expected_state)
     comment.status = status
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
@@ -29,29 +55,65 @@ def _moderate(comment: Comment, status: str, moderator: AbstractBaseUser | None)
 
 
 @transaction.atomic
-def approve_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+def approve_comment(
+    comment: Comment, *, moderator: AbstractBaseUser | None, expected_state: str | None = None
+) -> Comment:
     """Show the comment to every reader."""
-    comment = _moderate(comment, Comment.Status.APPROVED, moderator)
+    comment = _moderate(comment, Comment.Status.APPROVED, moderator, expected_state)
     comment_saved(comment)  # a held reply notifies once it is approved
     return comment
 
 
 @transaction.atomic
-def reject_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+def reject_comment(
+    comment: Comment, *, moderator: AbstractBaseUser | None, expected_state: str | None = None
+) -> Comment:
     """Hide the comment; its replies stay, under a placeholder."""
-    return _moderate(comment, Comment.Status.REJECTED, moderator)
+    return _moderate(comment, Comment.Status.REJECTED, moderator, expected_state)
 
 
 @transaction.atomic
-def mark_spam(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+def mark_spam(
+    comment: Comment, *, moderator: AbstractBaseUser | None, expected_state: str | None = None
+) -> Comment:
     """Hide the comment as spam; its replies stay, under a placeholder."""
-    return _moderate(comment, Comment.Status.SPAM, moderator)
+    return _moderate(comment, Comment.Status.SPAM, moderator, expected_state)
 
 
 @transaction.atomic
-def remove_comment(comment: Comment, *, moderator: AbstractBaseUser | None) -> Comment:
+def remove_comment(
+    comment: Comment, *, moderator: AbstractBaseUser | None, expected_state: str | None = None
+) -> Comment:
     """Leave a placeholder in the thread; the replies stay."""
-    return _moderate(comment, Comment.Status.REMOVED, moderator)
+    return _moderate(comment, Comment.Status.REMOVED, moderator, expected_state)
+
+
+@transaction.atomic
+def undo_decision(
+    comment: Comment,
+    *,
+    moderator: AbstractBaseUser | None,
+    decided_status: str,
+    decided_at: datetime.datetime,
+    previous_status: str,
+    previous_by_id: int | None,
+    previous_at: datetime.datetime | None,
+) -> Comment:
+    """Take back a decision made moments ago: the status and decider before it, its reports open again.
+
+    Refused with CommentChanged when the comment was decided again (or hidden by reports) since.
+    """
+    comment = reread_under_lock(comment)
+    if comment.status != decided_status or comment.moderated_at != decided_at:
+        raise CommentChanged("This comment was decided again since: nothing was undone.")
+    # The reports that decision settled, and only those: it stamped them with its own time.
+    reopened = comment.reports.filter(resolved_at=decided_at).update(resolved_at=None)
+    comment.status = previous_status
+    comment.moderated_by_id = previous_by_id
+    comment.moderated_at = previous_at
+    comment.report_count += reopened
+    comment.save(update_fields=["status", "moderated_by", "moderated_at", "report_count"])
+    return comment
 
 
 @transaction.atomic
