@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 from mptt.admin import MPTTModelAdmin
 
 from comments import desk, services
@@ -51,8 +52,8 @@ def _with_reason(message: str, request) -> str:
     return f"{message} Reason: {reason}" if reason else message
 
 
-def _plural(count: int, word: str = "comment") -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+def _plural(count: int) -> str:
+    return ngettext("%(count)d comment", "%(count)d comments", count) % {"count": count}
 
 
 def _moderation_action(name: str):
@@ -115,7 +116,12 @@ def ban_authors(modeladmin, request, queryset):
             removed += gone
         modeladmin.message_user(
             request,
-            f"{_plural(len(bans), 'ban')} made; {_plural(len(removed), 'pending comment')} removed.",
+            ngettext("%(count)d ban made", "%(count)d bans made", len(bans)) % {"count": len(bans)}
+            + "; "
+            + ngettext(
+                "%(count)d pending comment removed.", "%(count)d pending comments removed.", len(removed)
+            )
+            % {"count": len(removed)},
             messages.SUCCESS if bans else messages.WARNING,
         )
         return redirect("admin:comments_comment_desk") if request.POST.get("from_desk") else None
@@ -200,7 +206,7 @@ def anonymise_authors(modeladmin, request, queryset):
         modeladmin.log_change(request, comment, "Author anonymised on request.")
     modeladmin.message_user(
         request,
-        f"Authors anonymised: {count} comment{'s' if count != 1 else ''} now by “Former reader”.",
+        f"Authors anonymised: {_plural(count)} now by “Former reader”.",
         messages.SUCCESS,
     )
 

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from comments.markup import render_comment_body
-from comments.models import TREE_ID_SEQUENCE, Comment
+from comments.models import Comment
+from comments.mptt_internals import TREE_ID_SEQUENCE
 
 FIRST = (
     "Ada Bram Chen Dana Elif Femi Greta Hugo Ines Jonas Kiri Lars "

@@ -1,16 +1,14 @@
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
-from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
 from comments.markup import render_comment_body
-
-TREE_ID_SEQUENCE = "comments_comment_tree_id_seq"
+from comments.mptt_internals import SequenceTreeManager, drop_tree_index
 
 
 class CommentQuerySet(TreeQuerySet):
@@ -39,13 +37,8 @@ class CommentQuerySet(TreeQuerySet):
         return self.filter(models.Q(status=Comment.Status.PENDING) | models.Q(report_count__gt=0))
 
 
-class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
-    def _get_next_tree_id(self) -> int:
-        # django-mptt's own max(tree_id)+1 hands the same id to two concurrent
-        # new threads; a sequence never does, and it needs no lock.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [TREE_ID_SEQUENCE])
-            return cursor.fetchone()[0]
+class CommentManager(SequenceTreeManager.from_queryset(CommentQuerySet)):
+    """Tree ids from a sequence (comments.mptt_internals): never max()+1."""
 
 
 class Comment(MPTTModel):
@@ -149,14 +142,7 @@ class Comment(MPTTModel):
         return (self.rght - self.lft - 1) // 2
 
 
-# No index holds lft or rght, so that a reply's renumbering of the rows after it in its thread is
-# a HOT update in PostgreSQL: each shifted row gets its new version on the same page (the table's
-# fillfactor leaves room, migration 0010) and no new entry in any of the table's indexes. With
-# one index on (tree_id, lft), which django-mptt adds to every tree model, each shifted row cost
-# an entry in all eleven indexes: a reply into a growing thread wrote 79 KB of WAL, now 13
-# (bench/README.md). Threads are read whole or by range through the tree_id index.
-MPTT_TREE_INDEX = ("tree_id", "lft")
-Comment._meta.indexes = [index for index in Comment._meta.indexes if tuple(index.fields) != MPTT_TREE_INDEX]
+drop_tree_index(Comment)  # renumbering stays a HOT update (comments.mptt_internals)
 
 
 # The moderation models live in their own module; importing them here registers them with the app.

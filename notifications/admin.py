@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import ngettext
 
 from notifications import services
 from notifications.models import NotificationSettings, OutboundEmail, ReplySubscription
@@ -18,7 +19,11 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description="Retry the selected emails now")
     def retry_now(self, request, queryset):
         count = sum(services.retry_email_now(email) for email in queryset)
-        self.message_user(request, f"{count} email{'s' if count != 1 else ''} queued for delivery.")
+        self.message_user(
+            request,
+            ngettext("%(count)d email queued for delivery.", "%(count)d emails queued for delivery.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(ReplySubscription)

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tasks.exceptions import InvalidTaskError
 
 from comments.models import Comment
@@ -413,7 +414,12 @@ def send_moderation_digest(scheduled_for: str) -> int:
         email = queue_email(
             key=f"digest:{now.isoformat()}:u{moderator.pk}",
             to=moderator.email,
-            subject=f"{total} comment{'s' if total != 1 else ''} waiting for review on Threadline",
+            subject=ngettext(
+                "%(count)d comment waiting for review on Threadline",
+                "%(count)d comments waiting for review on Threadline",
+                total,
+            )
+            % {"count": total},
             body=render_to_string("notifications/email/digest.txt", {**context, "unsubscribe_url": url}),
             headers=unsubscribe_headers(url),
         )

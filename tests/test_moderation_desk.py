@@ -135,10 +135,13 @@ def test_a_decision_on_a_comment_changed_meanwhile_is_refused_with_409_and_chang
 
 def test_a_new_report_since_the_desk_was_shown_refuses_the_decision(staff_client):
     comment = CommentFactory()
-    report_comment(comment, reporter_key="session:a", reason="spam")
+    # Guests count once per network (issue 16): two readers on two networks.
+    report_comment(comment, reporter_key="session:a", reason="spam", network="192.0.2.1")
     comment.refresh_from_db()
     seen = services.moderation_state(comment)
-    report_comment(comment, reporter_key="session:b", reason="abuse", text="Threatens a reader")
+    report_comment(
+        comment, reporter_key="session:b", reason="abuse", text="Threatens a reader", network="192.0.2.2"
+    )
 
     response = decide(staff_client, comment, "approve", state=seen)
 

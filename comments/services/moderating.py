@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from comments.models import Ban, Comment, ModerationRules, Report
 from comments.moderation_reports import may_hide, open_weight, report_weight
@@ -28,10 +29,10 @@ def moderation_state(comment: Comment) -> str:
 
 def _check_state(comment: Comment, expected_state: str | None) -> None:
     if expected_state is not None and moderation_state(comment) != expected_state:
+        reports = ngettext("%(count)d open report", "%(count)d open reports", comment.report_count)
         raise CommentChanged(
             f"This comment changed since you saw it (it is now {comment.get_status_display().lower()}, "
-            f"with {comment.report_count} open report{'s' if comment.report_count != 1 else ''}): "
-            "nothing was done. Reload to see it as it is."
+            f"with {reports % {'count': comment.report_count}}): nothing was done. Reload to see it as it is."
         )
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from notifications.services import requeue_overdue_emails
 
@@ -15,4 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, grace_minutes, **options):
         count = requeue_overdue_emails(grace=timedelta(minutes=grace_minutes))
-        self.stdout.write(f"Requeued {count} email{'s' if count != 1 else ''}.")
+        self.stdout.write(
+            ngettext("Requeued %(count)d email.", "Requeued %(count)d emails.", count) % {"count": count}
+        )
