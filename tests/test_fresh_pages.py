@@ -9,6 +9,7 @@ knows about (a queryset update and raw SQL), which the triggers of migration com
 like any other.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments import services
+from comments.marks import NOT_SHOWN_COLUMNS, SHOWN_COLUMNS
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, StaffFactory
 from tests.test_report_weighing import member_with_standing
@@ -64,6 +66,12 @@ def hide_by_reports(comment):
         services.report_comment(
             comment, reporter_key=f"user:{user.pk}", user=user, reason="abuse", network=f"192.0.2.{network}"
         )
+
+
+def approve_after_reports(thread):
+    hide_by_reports(thread["middle"])
+    assert "Middle words" not in pages(thread)[0]
+    services.approve_comment(thread["middle"], moderator=None)
 
 
 def ban_removes_the_hidden_middle(thread):
@@ -116,6 +124,7 @@ WRITES = {
         "Middle words",
     ),
     "reject": (lambda t: services.reject_comment(t["leaf"], moderator=None), None, "Leaf words"),
+    "approve": (approve_after_reports, "Middle words", "hidden while a moderator reviews it"),
     "spam": (lambda t: services.mark_spam(t["leaf"], moderator=None), None, "Leaf words"),
     "remove": (
         lambda t: services.remove_comment(t["middle"], moderator=None),
@@ -157,17 +166,33 @@ def test_the_shared_pages_show_every_write_at_once(thread, write):
         assert "New thread" in after[0]
 
 
-def test_a_write_that_shows_nothing_new_still_marks_the_thread_and_the_article(thread):
+def test_every_column_of_a_comment_is_either_shown_and_watched_by_the_trigger_or_said_why_not():
+    columns = {field.column for field in Comment._meta.concrete_fields}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'comments_updated_mark_changed'"
+        )
+        (definition,) = cursor.fetchone()
+    watched = set(re.findall(r"old\.(\w+)", definition, re.I))
+
+    assert set(SHOWN_COLUMNS) | set(NOT_SHOWN_COLUMNS) == columns
+    assert not set(SHOWN_COLUMNS) & set(NOT_SHOWN_COLUMNS)
+    assert watched == set(SHOWN_COLUMNS)
+
+
+def test_a_write_no_page_shows_marks_nothing(thread):
     root, article = thread["root"], thread["article"]
     Comment.objects.filter(pk=thread["leaf"].pk).update(
         ip_address="192.0.2.1", created_at=timezone.now() - timedelta(days=400)
     )
-    version, discussion = Comment.objects.get(pk=root.pk).thread_version, Article.objects.get(pk=article.pk)
+    version = Comment.objects.get(pk=root.pk).thread_version
+    discussion = Article.objects.get(pk=article.pk).discussion_version
 
-    call_command("purge_personal_data")
+    call_command("purge_personal_data")  # IP addresses and user agents: on no page
 
-    assert Comment.objects.get(pk=root.pk).thread_version > version
-    assert Article.objects.get(pk=article.pk).discussion_version > discussion.discussion_version
+    assert Comment.objects.get(pk=thread["leaf"].pk).ip_address is None
+    assert Comment.objects.get(pk=root.pk).thread_version == version
+    assert Article.objects.get(pk=article.pk).discussion_version == discussion
 
 
 def test_counters_are_kept_by_the_database_whatever_writes(thread):

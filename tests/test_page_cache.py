@@ -54,11 +54,11 @@ def test_a_new_reply_re_renders_only_its_own_thread(client, busy_article):
     "write",
     [
         lambda c: services.remove_comment(c, moderator=None),
-        lambda c: services.approve_comment(c, moderator=None),
+        lambda c: services.reject_comment(c, moderator=None),
         lambda c: services.edit_comment(c, body="Edited text"),
         lambda c: services.delete_comment(c),
     ],
-    ids=["remove", "approve", "edit", "delete"],
+    ids=["remove", "reject", "edit", "delete"],
 )
 def test_every_kind_of_write_expires_its_thread(client, busy_article, write):
     url = busy_article.get_absolute_url()
