@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -21,7 +22,7 @@ def handle_comment(comment_id: int, attempt: int = 1) -> None:
         services.handle_comment(comment_id)
     except Exception:
         if attempt < HANDLE_COMMENT_ATTEMPTS:
-            delay = timedelta(seconds=services.settings.EMAIL_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+            delay = timedelta(seconds=settings.EMAIL_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
             handle_comment.using(run_after=timezone.now() + delay).enqueue(comment_id, attempt + 1)
         raise
 
