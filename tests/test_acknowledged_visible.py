@@ -124,9 +124,10 @@ def form_post(base: str, slug: str, parent: int | None, body: str) -> int | None
 
 
 def crawl(base: str, slug: str) -> dict[int, int]:
-    """How many times each comment appears on the pages a crawler reaches from the article."""
+    """How many times each comment appears on the pages a crawler reaches from the article: its
+    pages of threads (each page once, however its links spell it) and their continue pages."""
     seen: dict[int, int] = {}
-    todo, done = [f"/articles/{slug}/"], set()
+    todo, done = [f"/articles/{slug}/?page=1"], set()
     while todo:
         path = todo.pop()
         if path in done:
@@ -138,8 +139,7 @@ def crawl(base: str, slug: str) -> dict[int, int]:
             if anchor is None or pk != int(anchor.group(1)):  # a continue page repeats its anchor
                 seen[pk] = seen.get(pk, 0) + 1
         todo += [
-            f"/articles/{slug}/?" + q.replace("&amp;", "&")
-            for q in re.findall(r'href="\?([^"]*page=\d+)"', html)
+            f"/articles/{slug}/?page={number}" for number in re.findall(r'href="\?[^"]*page=(\d+)"', html)
         ]
         todo += re.findall(r'<p class="continue"><a href="(/comments/\d+/)"', html)
     return seen
@@ -190,6 +190,9 @@ def test_after_a_burst_of_writes_a_crawl_finds_every_acknowledged_comment_exactl
         for thread in threads:
             thread.start()
         time.sleep(SECONDS)
+        deadline = time.monotonic() + 20  # a slow machine: until the chain is past the display depth
+        while len(chain) <= settings.COMMENT_DISPLAY_DEPTH + 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         stop.set()
         for thread in threads:
             thread.join(30)
