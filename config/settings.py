@@ -354,3 +354,9 @@ LOGGING["filters"] = {"request_id": {"()": "config.observability.RequestIdFilter
 LOGGING["formatters"]["json"] = {"()": "config.observability.JsonFormatter"}
 LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+
+# Issue 18: moving in from WordPress and Disqus, moving out; old WordPress links redirect.
+INSTALLED_APPS += ["moving"]
+MIDDLEWARE.append("moving.middleware.OldLinksMiddleware")
+# The admin's upload of an export file: larger files go through `manage.py import_wordpress`.
+MOVING_UPLOAD_MAX_BYTES = int(os.environ.get("MOVING_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))

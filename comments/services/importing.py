@@ -1,0 +1,145 @@
+"""Imported comments (moving.loading): whole threads at a time, with their nested-set numbers."""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from articles.models import Article
+from comments.markup import render_comment_body
+from comments.models import TREE_ID_SEQUENCE, Comment
+from comments.services.common import lock_thread_of, thread_changed
+
+BATCH = 2000
+
+
+@dataclass
+class ImportedComment:
+    author_name: str
+    author_email: str
+    body: str  # the comment subset of Markdown, as readers write it
+    status: str
+    created_at: datetime.datetime
+    parent: int | None = None  # the index of an earlier ImportedComment in the same call…
+    parent_pk: int | None = None  # …or a comment already stored in the article
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def import_comments(*, article: Article, comments: Sequence[ImportedComment]) -> list[int]:
+    """Store imported comments, threaded, and return their primary keys in the order given.
+
+    The one bulk insert of comments outside posting, and why it is justified: through
+    post_comment() a site's 100,000 comments are 100,000 mptt inserts, each renumbering its
+    thread and bumping its counters (bench/README.md: minutes, not seconds). Here each whole new
+    thread is numbered in Python and inserted level by level with bulk_create. Each takes a
+    fresh tree_id from the sequence, so no other writer can reach its rows before the commit:
+    the thread lock would guard nothing, and thousands of advisory locks in one transaction
+    would exhaust PostgreSQL's lock table. Replies to comments already stored (a file re-run
+    with new comments in it) go in one by one through mptt, under their thread's lock.
+    The roots' thread_replies are set from the numbers; the article's counters are recounted.
+    No moderation rules, emails or rate limits: the comments were moderated where they came from.
+    Needs the caller's transaction (one per article).
+    """
+    assert connection.in_atomic_block, "import_comments() needs a transaction"
+    children: dict[int, list[int]] = defaultdict(list)
+    roots, attached = [], []
+    for index, item in enumerate(comments):
+        if item.parent is not None:
+            assert item.parent < index, "a parent comes before its replies"
+            children[item.parent].append(index)
+        elif item.parent_pk is not None:
+            attached.append(index)
+        else:
+            roots.append(index)
+    by_age = lambda index: (comments[index].created_at, index)  # noqa: E731
+    for replies in children.values():
+        replies.sort(key=by_age)  # threads read oldest first: each reply is its parent's last child
+    rows: list[Comment | None] = [None] * len(comments)
+    _insert_threads(article, comments, sorted(roots, key=by_age), children, rows)
+    touched = _insert_replies(article, comments, sorted(attached, key=by_age), children, rows)
+    for tree_id in touched:
+        thread_changed(tree_id)
+    recount_discussion(article.pk)
+    return [row.pk for row in rows]
+
+
+def _new_row(article: Article, item: ImportedComment, **tree) -> Comment:
+    return Comment(
+        article=article, author_name=item.author_name[:80], author_email=item.author_email,
+        body=item.body, body_html=render_comment_body(item.body), status=item.status,
+        created_at=item.created_at, ip_address=item.ip_address, user_agent=item.user_agent[:300], **tree,
+    )  # fmt: skip
+
+
+def _insert_threads(article, comments, roots, children, rows) -> None:
+    """New threads: numbered here, inserted level by level so each reply knows its parent's pk."""
+    if not roots:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [TREE_ID_SEQUENCE, len(roots)])
+        tree_ids = [row[0] for row in cursor.fetchall()]
+    levels: dict[int, list[int]] = defaultdict(list)
+    for root, tree_id in zip(roots, tree_ids, strict=True):
+        counter = 0
+        lft = {}
+        stack = [(root, 0, False)]
+        while stack:
+            index, level, done = stack.pop()
+            counter += 1
+            if not done:
+                lft[index] = counter
+                stack.append((index, level, True))
+                stack.extend((child, level + 1, False) for child in reversed(children.get(index, ())))
+                continue
+            rows[index] = _new_row(
+                article, comments[index], tree_id=tree_id, lft=lft[index], rght=counter, level=level,
+                thread_replies=(counter - lft[index] - 1) // 2 if index == root else 0,
+            )  # fmt: skip
+            levels[level].append(index)
+    for level in sorted(levels):
+        batch = [rows[index] for index in levels[level]]
+        for index, row in zip(levels[level], batch, strict=True):
+            if comments[index].parent is not None:
+                row.parent_id = rows[comments[index].parent].pk
+        Comment.objects.bulk_create(batch, batch_size=BATCH)
+
+
+def _insert_replies(article, comments, attached, children, rows) -> set[int]:
+    """Replies to stored comments, and their own replies: one by one, under the thread's lock."""
+    touched: set[int] = set()
+    for first in attached:
+        stack = [first]
+        while stack:
+            index = stack.pop()
+            item = comments[index]
+            parent_pk = item.parent_pk if item.parent is None else rows[item.parent].pk
+            if not lock_thread_of(parent_pk):
+                raise Comment.DoesNotExist(f"comment {parent_pk} to reply to is gone")
+            # Read under the lock: mptt places the reply from the parent's numbers as stored now.
+            parent = Comment.objects.get(pk=parent_pk)
+            row = _new_row(article, item, parent=parent)
+            row.insert_at(parent, position="last-child", refresh_target=False)
+            row.save()
+            rows[index] = row
+            touched.add(parent.tree_id)
+            stack.extend(reversed(children.get(index, ())))
+    return touched
+
+
+def recount_discussion(article_id: int) -> None:
+    """Set the article's counters from its comments (approved ones; threads) and mark it changed."""
+    comments = Comment.objects.filter(article_id=OuterRef("pk")).order_by().values("article_id")
+    approved = comments.filter(status=Comment.Status.APPROVED).annotate(n=Count("pk")).values("n")
+    threads = comments.filter(parent__isnull=True).annotate(n=Count("pk")).values("n")
+    Article.objects.filter(pk=article_id).update(
+        comment_count=Coalesce(Subquery(approved), Value(0)),
+        thread_count=Coalesce(Subquery(threads), Value(0)),
+        discussion_version=F("discussion_version") + 1,
+        discussion_updated_at=timezone.now(),
+    )
