@@ -1,8 +1,9 @@
 """A whole import: check the file to the end (nothing written), then write it article by article.
 
-The first pass is the dry run: a malformed or hostile file fails there, before any row is
-written. The second pass writes each article in its own transaction, so a run killed halfway
-leaves whole articles, and a re-run finds them by their old ids and adds only what is missing.
+A malformed or hostile file fails in the first pass, before any row is written (for WXR a
+bare expat pass; a dry run reads and plans everything instead, and stops there). The second
+pass writes each article in its own transaction, so a run killed halfway leaves whole
+articles, and a re-run finds them by their old ids and adds only what is missing.
 """
 
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from moving.loading import count_plan, create_article, load_post, plan_comments,
 from moving.models import LegacyPost, Source
 from moving.records import OldPost
 from moving.report import Report
-from moving.source import CleanReader
+from moving.source import CleanReader, check_file
 from moving.wordpress import progress_callback, read_wxr
 
 Opener = Callable[[], BinaryIO]
@@ -31,12 +32,15 @@ def import_wordpress(
     opener: Opener, *, size: int, dry_run: bool = False, pages: bool = False, progress: Progress = None
 ) -> Report:
     """Import a WXR file (opened afresh by opener() for each pass); return the report."""
-    check = Report(dry_run=True)
-    _wordpress_pass(opener, check, size=size, pages=pages, write=False, progress=_part(progress, 0, 50))
     if dry_run:
-        return check
+        report = Report(dry_run=True)
+        _wordpress_pass(opener, report, size=size, pages=pages, write=False, progress=progress)
+        return report
+    with opener() as raw:
+        on_progress = progress_callback(size, _part(progress, 0, 10)) if progress else None
+        check_file(CleanReader(raw, on_progress=on_progress), root="rss", kind="WordPress export")
     report = Report()
-    _wordpress_pass(opener, report, size=size, pages=pages, write=True, progress=_part(progress, 50, 100))
+    _wordpress_pass(opener, report, size=size, pages=pages, write=True, progress=_part(progress, 10, 100))
     return report
 
 
