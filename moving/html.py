@@ -37,7 +37,9 @@ def comment_markdown(html: str) -> str:
         # Plain text: WordPress showed it as typed, so Markdown's own characters are escaped.
         return MARKDOWN_SPECIAL.sub(r"\\\1", html)
     clean = nh3.clean(autop(html), tags=COMMENT_TAGS, attributes={"a": {"href", "title"}}, link_rel=None)
-    return _tidy(markdownify(clean, heading_style="ATX", bullets="-"))
+    markdown = markdownify(clean, heading_style="ATX", bullets="-")
+    # Comments break lines at every newline (comments.markup): the two-space hard breaks can go.
+    return _tidy("\n".join(line.rstrip() for line in markdown.split("\n")))
 
 
 def article_markdown(html: str) -> str:

@@ -122,8 +122,11 @@ def check_file(reader: CleanReader, *, root: str, kind: str) -> None:
         return handler
 
     def first_element(name, attributes):
-        if name.rsplit(" ", 1)[-1] != root:
-            raise ImportFileError(f"line {parser.CurrentLineNumber}: not a {kind}: the document is <{name}>")
+        name = name.rsplit(" ", 1)[-1]
+        if name != root:
+            raise ImportFileError(
+                f"line {parser.CurrentLineNumber}: not a {kind}: the document is <{name}>, not <{root}>"
+            )
         parser.StartElementHandler = None
 
     # The same refusals as defusedxml's parser (used for reading): entities, external references.
