@@ -24,7 +24,8 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
  xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"
  xmlns:wp="http://wordpress.org/export/1.2/">
 <channel><title>Bench</title><wp:wxr_version>1.2</wp:wxr_version>
-<wp:author><wp:author_login>ed</wp:author_login><wp:author_display_name>The Editor</wp:author_display_name></wp:author>
+<wp:author><wp:author_login>ed</wp:author_login>
+<wp:author_display_name>The Editor</wp:author_display_name></wp:author>
 """
 WORDS = (
     "the train night station ticket council budget people town river bridge ferry bus route "
@@ -73,8 +74,8 @@ def generate(path: Path, *, comments: int, posts: int, seed: int) -> None:
                     f"<wp:comment_author>Reader {rng.randint(1, 5000)}</wp:comment_author>"
                     f"<wp:comment_author_email>reader{n}@example.org</wp:comment_author_email>"
                     f"<wp:comment_author_IP>192.0.2.{rng.randint(1, 254)}</wp:comment_author_IP>"
-                    f"<wp:comment_date_gmt>2020-01-{1 + n // 2000 % 28:02d} {n // 60 % 24:02d}:{n % 60:02d}:00"
-                    "</wp:comment_date_gmt>"
+                    f"<wp:comment_date_gmt>2020-01-{1 + n // 2000 % 28:02d} "
+                    f"{n // 60 % 24:02d}:{n % 60:02d}:00</wp:comment_date_gmt>"
                     f"<wp:comment_content>{escape(comment_text(rng))}</wp:comment_content>"
                     f"<wp:comment_approved>{rng.choice(STATUSES)}</wp:comment_approved>"
                     f"<wp:comment_type>comment</wp:comment_type><wp:comment_parent>{parent}</wp:comment_parent>"

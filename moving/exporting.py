@@ -87,7 +87,7 @@ def write_wxr(out: TextIO) -> int:
             f"\t\t<wp:post_id>{article.pk}</wp:post_id>\n"
             f"\t\t<wp:post_date_gmt>{_wp_date(article.published_at)}</wp:post_date_gmt>\n"
             f"\t\t<wp:post_name>{_cdata(article.slug)}</wp:post_name>\n"
-            f"\t\t<wp:status>{'publish' if article.status == Article.Status.PUBLISHED else 'draft'}</wp:status>\n"
+            f"\t\t<wp:status>{'publish' if article.status == 'published' else 'draft'}</wp:status>\n"
             "\t\t<wp:post_type>post</wp:post_type>\n"
             f"\t\t<wp:comment_status>{'open' if article.comments_open else 'closed'}</wp:comment_status>\n"
         )

@@ -143,7 +143,7 @@ def check_file(reader: CleanReader, *, root: str, kind: str) -> None:
 
 _REFUSALS = {
     "EntitiesForbidden": "the file declares XML entities (an entity-expansion attack, or not an export)",
-    "ExternalReferenceForbidden": "the file refers to an external entity (it would read files or the network)",
+    "ExternalReferenceForbidden": "the file refers to an external entity (it would read files, the network)",
     "DTDForbidden": "the file has a document type definition",
 }
 

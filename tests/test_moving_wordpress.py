@@ -27,7 +27,8 @@ def test_posts_become_articles_with_their_threads_and_statuses():
     )
     assert thread_text(article) == "\n".join(
         [
-            "approved Ada Byrne: I took the **Nightjet** last winter.\nclick and [the report](https://example.org/report)\n\nSecond paragraph.",
+            "approved Ada Byrne: I took the **Nightjet** last winter.\n"
+            "click and [the report](https://example.org/report)\n\nSecond paragraph.",
             "  approved Bram Chen: Agreed, \\*mostly\\*.",
             "    pending Held Reader: Waiting for a moderator.",
             "  removed Trashed Reader: Binned by the editor.",
@@ -161,7 +162,8 @@ def test_new_comments_in_a_later_export_join_their_threads():
             "\t</item>",
             "\t\t<wp:comment><wp:comment_id>303</wp:comment_id><wp:comment_author>Mina</wp:comment_author>"
             "<wp:comment_date_gmt>2018-01-11 09:00:00</wp:comment_date_gmt>"
-            "<wp:comment_content>The northern one.</wp:comment_content><wp:comment_approved>1</wp:comment_approved>"
+            "<wp:comment_content>The northern one.</wp:comment_content>"
+            "<wp:comment_approved>1</wp:comment_approved>"
             "<wp:comment_parent>302</wp:comment_parent></wp:comment>\n\t</item>",
         )
     )

@@ -6,7 +6,9 @@ from moving.exporting import write_wxr
 
 
 class Command(BaseCommand):
-    help = "Write every article and its comments as a WordPress export (WXR 1.2) that import_wordpress reads back."
+    help = (
+        "Write every article and its comments as WordPress export (WXR 1.2); import_wordpress reads it back."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
