@@ -19,6 +19,7 @@ class OldComment:
     status: str  # a comments.models.Comment.Status value
     html: str  # as the source stored it; converted to Markdown when written
     markdown: str | None = None  # Threadline's own exports carry the source text itself
+    rendered: object = None  # comments.services.importing.RenderedBody, once prepared
     ip_address: str | None = None
     user_agent: str = ""
 

@@ -16,8 +16,9 @@ from django.utils.text import slugify
 
 from articles.models import Article
 from moving.disqus import Thread, read_disqus
-from moving.loading import count_plan, create_article, load_post, plan_comments, write_comments
+from moving.loading import count_plan, create_article, load_post, plan_comments, relax_commit, write_comments
 from moving.models import LegacyPost, Source
+from moving.preparing import default_workers, prepared
 from moving.records import OldPost
 from moving.report import Report
 from moving.source import CleanReader, check_file
@@ -29,25 +30,38 @@ UNMATCHED_LISTED = 20
 
 
 def import_wordpress(
-    opener: Opener, *, size: int, dry_run: bool = False, pages: bool = False, progress: Progress = None
+    opener: Opener,
+    *,
+    size: int,
+    dry_run: bool = False,
+    pages: bool = False,
+    progress: Progress = None,
+    workers: int | None = None,
 ) -> Report:
-    """Import a WXR file (opened afresh by opener() for each pass); return the report."""
+    """Import a WXR file (opened afresh by opener() for each pass); return the report.
+
+    workers: processes rendering comments (moving.preparing); None for one per core, 0 for none.
+    """
     if dry_run:
         report = Report(dry_run=True)
-        _wordpress_pass(opener, report, size=size, pages=pages, write=False, progress=progress)
+        _wordpress_pass(opener, report, size=size, pages=pages, write=False, progress=progress, workers=0)
         return report
     with opener() as raw:
         on_progress = progress_callback(size, _part(progress, 0, 10)) if progress else None
         check_file(CleanReader(raw, on_progress=on_progress), root="rss", kind="WordPress export")
     report = Report()
-    _wordpress_pass(opener, report, size=size, pages=pages, write=True, progress=_part(progress, 10, 100))
+    workers = default_workers() if workers is None else workers
+    _wordpress_pass(
+        opener, report, size=size, pages=pages, write=True, progress=_part(progress, 10, 100), workers=workers
+    )
     return report
 
 
-def _wordpress_pass(opener, report, *, size, pages, write, progress) -> None:
+def _wordpress_pass(opener, report, *, size, pages, write, progress, workers) -> None:
     with opener() as raw:
         reader = CleanReader(raw, on_progress=progress_callback(size, progress) if progress else None)
-        for post in read_wxr(reader, pages=pages):
+        posts = read_wxr(reader, pages=pages)
+        for post in prepared(posts, workers=workers) if write else posts:
             load_post(post, source=Source.WORDPRESS, report=report, dry_run=not write)
         report.notes.extend(reader.notes())
 
@@ -90,6 +104,8 @@ def _disqus_pass(threads, report, *, homeless, notes, create_drafts, write, prog
         if not thread.comments:
             continue
         with transaction.atomic():
+            if write:
+                relax_commit()
             article, how = match_thread(thread)
             if article is None and not create_drafts:
                 report.articles["threads matching no article"] += 1

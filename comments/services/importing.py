@@ -20,11 +20,28 @@ from comments.services.common import lock_thread_of, thread_changed
 COPY_FIELDS = [field for field in Comment._meta.concrete_fields if not field.generated]
 
 
+@dataclass(frozen=True)
+class RenderedBody:
+    """A comment's Markdown and its HTML, rendered by the site's own renderer (render_body)."""
+
+    markdown: str
+    html: str
+
+
+def render_body(markdown: str) -> RenderedBody:
+    """Render a comment body as posting does (comments.markup), plain sentences the short way.
+
+    A function of the text alone, so importers may call it in worker processes while the
+    main process writes (moving.preparing).
+    """
+    return RenderedBody(markdown, plain_html(markdown) or render_comment_body(markdown))
+
+
 @dataclass
 class ImportedComment:
     author_name: str
     author_email: str
-    body: str  # the comment subset of Markdown, as readers write it
+    body: RenderedBody
     status: str
     created_at: datetime.datetime
     parent: int | None = None  # the index of an earlier ImportedComment in the same call…
@@ -74,7 +91,7 @@ def import_comments(*, article: Article, comments: Sequence[ImportedComment]) ->
 def _new_row(article: Article, item: ImportedComment, **tree) -> Comment:
     return Comment(
         article=article, author_name=item.author_name[:80], author_email=item.author_email,
-        body=item.body, body_html=render_comment_body(item.body), status=item.status,
+        body=item.body.markdown, status=item.status,
         created_at=item.created_at, ip_address=item.ip_address, user_agent=item.user_agent[:300], **tree,
     )  # fmt: skip
 
@@ -116,8 +133,8 @@ def _insert_threads(article, comments, roots, children, pks_out) -> None:
             row = {
                 **defaults, "id": pk, "article_id": article.pk,
                 "parent_id": None if parent is None else opened[parent][1],
-                "author_name": item.author_name[:80], "author_email": item.author_email, "body": item.body,
-                "body_html": plain_html(item.body) or render_comment_body(item.body), "status": item.status,
+                "author_name": item.author_name[:80], "author_email": item.author_email,
+                "body": item.body.markdown, "body_html": item.body.html, "status": item.status,
                 "created_at": item.created_at, "ip_address": item.ip_address,
                 "user_agent": item.user_agent[:300], "tree_id": tree_id, "lft": lft, "rght": counter,
                 "level": level, "thread_replies": (counter - lft - 1) // 2 if index == root else 0,
