@@ -31,38 +31,31 @@ def read_disqus(reader: CleanReader) -> tuple[dict[str, Thread], int]:
     threads: dict[str, Thread] = {}
     homeless = 0
     root = None
+    depth = 0
     for event, element in iterparse(reader):
         name = local(element.tag)
         if event == "start":
+            depth += 1
             if root is None:
                 root = element
                 if name != "disqus":
-                    raise ImportFileError(
-                        f"line 1: not a Disqus export: the document is <{name}>, not <disqus>"
-                    )
+                    raise ImportFileError(f"not a Disqus export: the document is <{name}>, not <disqus>")
             continue
-        if element is root or _parent_is_not_root(element, root):
-            continue
+        depth -= 1
+        if depth != 1:
+            continue  # only the root's own children: a <thread dsq:id/> inside a <post> is a reference
         if name == "thread":
             thread = _thread(element)
             if thread.dsq_id:
                 threads[thread.dsq_id] = thread
-            root.remove(element)
         elif name == "post":
             thread_id, comment = _post(element)
             if thread_id in threads:
                 threads[thread_id].comments.append(comment)
             else:
                 homeless += 1
-            root.remove(element)
-        elif name == "category":
-            root.remove(element)
+        root.clear()  # what was read is in the records now (the parser's read-ahead keeps its own)
     return threads, homeless
-
-
-def _parent_is_not_root(element, root) -> bool:
-    # A <thread dsq:id/> inside a <post> ends before its post: only the root's own children count.
-    return not len(root) or root[-1] is not element
 
 
 def _attribute_id(element) -> str:

@@ -47,9 +47,7 @@ def read_wxr(reader: CleanReader, *, pages: bool = False) -> Iterator[OldPost]:
             if not started:
                 started = True
                 if name != "rss":
-                    raise ImportFileError(
-                        f"line 1: not a WordPress export: the document is <{name}>, not <rss>"
-                    )
+                    raise ImportFileError(f"not a WordPress export: the document is <{name}>, not <rss>")
             elif name == "channel" and channel is None:
                 channel = element
             continue
