@@ -29,7 +29,7 @@ def test_the_shortcut_renders_exactly_like_the_renderer_or_not_at_all(seed):
             taken += 1
             assert html == render_markdown(text), text
 
-    assert taken > 500  # the shortcut is taken often enough to be tested
+    assert taken > 200  # the shortcut is taken often enough to be tested
 
 
 @pytest.mark.parametrize(
