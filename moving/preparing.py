@@ -37,6 +37,21 @@ def prepare_post(post: OldPost) -> OldPost:
     return post
 
 
+def _render_texts(texts: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
+    """In a worker: (own Markdown or None, HTML) -> (Markdown, rendered HTML); plain tuples pickle fast."""
+    rendered = []
+    for markdown, html in texts:
+        body = render_body(markdown if markdown is not None else comment_markdown(html))
+        rendered.append((body.markdown, body.html))
+    return rendered
+
+
+def _attach(post: OldPost, rendered: list[tuple[str, str]]) -> OldPost:
+    for comment, (markdown, html) in zip(post.comments, rendered, strict=True):
+        comment.rendered = RenderedBody(markdown, html)
+    return post
+
+
 def prepared(posts: Iterator[OldPost], *, workers: int) -> Iterator[OldPost]:
     """The posts with their comments rendered, in order; workers=0 does it in this process."""
     if workers <= 0:
@@ -48,8 +63,11 @@ def prepared(posts: Iterator[OldPost], *, workers: int) -> Iterator[OldPost]:
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
         for post in posts:
-            pending.append(pool.apply_async(prepare_post, (post,)))
+            texts = [(comment.markdown, comment.html) for comment in post.comments]
+            pending.append((post, pool.apply_async(_render_texts, (texts,))))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield pending.popleft().get()
+                post, result = pending.popleft()
+                yield _attach(post, result.get())
         while pending:
-            yield pending.popleft().get()
+            post, result = pending.popleft()
+            yield _attach(post, result.get())
