@@ -4,10 +4,12 @@
 
 Writes the WXR to var/bench/, imports it into a fresh bench database with
 `manage.py import_wordpress`, then runs it again (expected: "0 new") and `check_comment_trees`.
-Peak memory is the import process's maximum resident set size (getrusage of the child).
+Peak memory is sampled from /proc every 0.1 s: the import's main process, and the sum over it
+and its rendering workers (shared pages counted in each, so an upper bound).
 """
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -85,25 +87,41 @@ def generate(path: Path, *, comments: int, posts: int, seed: int) -> None:
         out.write("</channel></rss>\n")
 
 
-def timed_import(env: dict, path: Path) -> tuple[float, float, float, str]:
-    """Seconds, CPU seconds, peak RSS (MB) and output of one `manage.py import_wordpress` run."""
-    start = time.monotonic()
+def _rss_mb(pid: int, *, children: bool = True) -> float:
+    """Resident memory of the process (and its children: the rendering workers), in MB."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+        if children:
+            with open(f"/proc/{pid}/task/{pid}/children") as found:
+                total += sum(_rss_mb(int(child)) for child in found.read().split())
+    except (OSError, StopIteration, ValueError):
+        pass
+    return total
+
+
+def timed_import(env: dict, path: Path) -> tuple[float, float, float, float, str]:
+    """Wall seconds, CPU seconds (workers included), peak RSS of the main process and peak RSS of
+    the whole process tree (MB, sampled every 0.1 s), and the output of one import_wordpress run."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
-    result = subprocess.run(
-        [PYTHON, "manage.py", "import_wordpress", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    cpu = usage.ru_utime + usage.ru_stime
+    start = time.monotonic()
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "import_wordpress", str(path)], cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    peak = tree_peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, _rss_mb(process.pid, children=False))
+        tree_peak = max(tree_peak, _rss_mb(process.pid))
+        time.sleep(0.1)
+    stdout, stderr = process.communicate()
     seconds = time.monotonic() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu
-    if result.returncode:
-        raise SystemExit(f"import failed:\n{result.stdout}\n{result.stderr}")
-    # ru_maxrss of the children is the largest of them so far: the import is the largest child.
-    return seconds, cpu, max(peak, before) / 1024, result.stdout
+    if process.returncode:
+        raise SystemExit(f"import failed:\n{stdout}\n{stderr}")
+    return seconds, usage.ru_utime + usage.ru_stime - cpu, peak, tree_peak, stdout
 
 
 def main() -> None:
@@ -120,10 +138,14 @@ def main() -> None:
     env = production_env(bench_database_url("threadline_bench_import"))
     manage(env, "migrate", "--noinput")
     manage(env, "shell", "-c", "from articles.models import Article; Article.objects.all().delete()")
-    seconds, cpu, peak, output = timed_import(env, path)
+    load = os.getloadavg()[0]
+    seconds, cpu, peak, tree_peak, output = timed_import(env, path)
     print(output.strip())
-    print(f"first import: {seconds:.1f} s wall, {cpu:.1f} s CPU (import process), peak RSS {peak:.0f} MB")
-    seconds, cpu, _, output = timed_import(env, path)
+    print(
+        f"first import: {seconds:.1f} s wall, {cpu:.1f} s CPU (workers included), peak RSS {peak:.0f} MB "
+        f"(main process), {tree_peak:.0f} MB (with its workers); load average before: {load:.1f}"
+    )
+    seconds, cpu, _, _, output = timed_import(env, path)
     print(output.strip().splitlines()[1])
     print(f"re-run: {seconds:.1f} s wall, {cpu:.1f} s CPU")
     print(manage(env, "check_comment_trees").strip())
