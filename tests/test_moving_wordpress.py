@@ -1,7 +1,12 @@
 """import_wordpress: every WXR version and namespace, every status and type, safe to repeat."""
 
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from comments.checks import find_counter_problems, find_tree_problems
@@ -47,6 +52,27 @@ def test_posts_become_articles_with_their_threads_and_statuses():
                    "1 post with status trash", "1 comment on an item not imported"]:  # fmt: skip
         assert f"Skipped: {reason}" in output
     assert find_tree_problems() == [] and find_counter_problems() == []
+
+
+def test_an_import_sends_no_email_and_queues_no_job(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        import_file("wordpress-1.2.xml")
+
+    assert mailoutbox == [] and callbacks == []
+    assert not DBTaskResult.objects.exists()
+
+
+def test_the_command_exits_non_zero_with_one_line_on_a_bad_file():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_wordpress", str(DATA_DIR / "malformed.xml")],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "CommandError: malformed.xml: line 11: the file is not well-formed XML (mismatched tag); "
+        "nothing was imported"
+    )
 
 
 def test_drafts_stay_drafts_and_get_a_slug_from_their_title():
