@@ -55,12 +55,14 @@ def import_comments(*, article: Article, comments: Sequence[ImportedComment]) ->
 
     The one bulk insert of comments outside posting, and why it is justified: through
     post_comment() a site's 100,000 comments are 100,000 mptt inserts, each renumbering its
-    thread and bumping its counters (bench/README.md: minutes, not seconds). Here each whole new
-    thread is numbered in Python and inserted level by level with bulk_create. Each takes a
-    fresh tree_id from the sequence, so no other writer can reach its rows before the commit:
-    the thread lock would guard nothing, and thousands of advisory locks in one transaction
-    would exhaust PostgreSQL's lock table. Replies to comments already stored (a file re-run
-    with new comments in it) go in one by one through mptt, under their thread's lock.
+    thread and bumping its counters: at the 46-80 ms a reply costs (bench/README.md, issue 8),
+    over an hour; this takes under a minute of CPU. Each whole new thread is numbered in Python,
+    its ids drawn from the sequences, and all of them copied in at once (COPY). Each thread
+    takes a fresh tree_id from the sequence, so no other writer can reach its rows before the
+    commit: the thread lock would guard nothing, and thousands of advisory locks in one
+    transaction would exhaust PostgreSQL's lock table. Replies to comments already stored (a
+    later export with new comments) go in one by one through mptt, under their thread's lock.
+    Bodies come rendered (render_body), so that work can run in other processes.
     The roots' thread_replies are set from the numbers; the article's counters are recounted.
     No moderation rules, emails or rate limits: the comments were moderated where they came from.
     Needs the caller's transaction (one per article).
