@@ -103,7 +103,7 @@ def iterparse(reader: CleanReader) -> Iterator[tuple[str, ET.Element]]:
         raise ImportFileError(f"line {line}: the file is not well-formed XML ({reason})") from None
     except DefusedXmlException as error:
         line = parser.parser.CurrentLineNumber
-        raise ImportFileError(f"line {line}: refused: {_refusal(error)}") from None
+        raise ImportFileError(f"line {line}: refused: {refusal(error)}") from None
 
 
 def check_file(reader: CleanReader, *, root: str, kind: str) -> None:
@@ -148,7 +148,7 @@ _REFUSALS = {
 }
 
 
-def _refusal(error: DefusedXmlException) -> str:
+def refusal(error: DefusedXmlException) -> str:
     return _REFUSALS.get(type(error).__name__, str(error))
 
 

@@ -1,19 +1,25 @@
 """WordPress eXtended RSS (WXR 1.0 to 1.2, http and https namespaces), read one item at a time.
 
-Each <item> is turned into an OldPost and then dropped from the tree, so memory stays flat
-however long the file is. Authors (<wp:author>) come before the items in every WXR version.
+Each <item> is turned into an OldPost as soon as it ends, and nothing else is kept, so memory
+stays flat however long the file is. Authors (<wp:author>) come before the items in every WXR version.
 """
 
 import datetime
+from collections import deque
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
+from functools import cache
 from urllib.parse import unquote, urlsplit
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler, feature_namespaces
 
+from defusedxml import DefusedXmlException
+from defusedxml.sax import make_parser
 from django.utils.text import slugify
 
 from comments.models import Comment
 from moving.records import OldComment, OldPost, clean_email, clean_ip
-from moving.source import CleanReader, ImportFileError, iterparse, local, text
+from moving.source import CHUNK, CleanReader, ImportFileError, local, refusal
 
 POST_TYPES = {"post"}
 COMMENT_STATUS = {
@@ -35,71 +41,117 @@ def read_wxr(reader: CleanReader, *, pages: bool = False) -> Iterator[OldPost]:
     """Every item of the export that could become an article, in file order.
 
     Items of other types (attachments, menus…) and trashed posts come out with is_skipped
-    set through OldPost.skipped, so the report can count them.
+    set, so the report can count them. A SAX parse (defusedxml's expat reader) that keeps
+    only the current item's fields: no element tree is built, memory stays flat.
     """
-    authors: dict[str, str] = {}
-    channel = None
-    started = False
-    post_types = POST_TYPES | ({"page"} if pages else set())
-    for event, element in iterparse(reader):
-        name = local(element.tag)
-        if event == "start":
-            if not started:
-                started = True
-                if name != "rss":
-                    raise ImportFileError(f"not a WordPress export: the document is <{name}>, not <rss>")
-            elif name == "channel" and channel is None:
-                channel = element
-            continue
-        if name == "wp:author":
-            login = text(element.find(_tag(element, "wp:author_login")))
-            authors[login] = text(element.find(_tag(element, "wp:author_display_name"))) or login
-        elif name == "item":
-            yield _post(element, authors=authors, post_types=post_types)
-            if channel is not None:
-                channel.clear()  # the item and everything read before it: memory stays flat
-    if channel is None:
+    collector = _Collector(POST_TYPES | ({"page"} if pages else set()))
+    parser = make_parser()
+    parser.setFeature(feature_namespaces, True)
+    parser.setContentHandler(collector)
+    try:
+        while chunk := reader.read(CHUNK):
+            parser.feed(chunk)
+            while collector.posts:
+                yield collector.posts.popleft()
+        parser.close()
+    except SAXParseException as error:
+        raise ImportFileError(
+            f"line {error.getLineNumber()}: the file is not well-formed XML ({error.getMessage()})"
+        ) from None
+    except DefusedXmlException as error:
+        raise ImportFileError(f"line {parser.getLineNumber()}: refused: {refusal(error)}") from None
+    yield from collector.posts
+    if not collector.has_channel:
         raise ImportFileError("the file has no <channel>: not a WordPress export")
 
 
-def _children(element) -> dict[str, list]:
-    found: dict[str, list] = {}
-    for child in element:
-        found.setdefault(local(child.tag), []).append(child)
-    return found
+@cache
+def _name(uri: str | None, name: str) -> str:
+    return local(f"{{{uri}}}{name}") if uri else name
 
 
-def _tag(element, name: str) -> str:
-    """The namespaced tag this file uses for 'wp:xxx' among the element's children (any version)."""
-    for child in element:
-        if local(child.tag) == name:
-            return child.tag
-    return "\0"  # matches nothing
+class _Collector(ContentHandler):
+    """SAX events to OldPost records: each leaf's text under its prefixed name, first one kept."""
+
+    def __init__(self, post_types: set[str]):
+        super().__init__()
+        self.post_types = post_types
+        self.posts: deque[OldPost] = deque()
+        self.authors: dict[str, str] = {}
+        self.names: list[str] = []
+        self.text: list[str] = []
+        self.has_channel = False
+        self.item: dict[str, str] | None = None
+        self.comments: list[dict[str, str]] = []
+        self.comment: dict[str, str] | None = None
+        self.author: dict[str, str] | None = None
+
+    def startElementNS(self, name, qname, attributes):
+        tag = _name(*name)
+        if not self.names and tag != "rss":
+            raise ImportFileError(f"not a WordPress export: the document is <{tag}>, not <rss>")
+        if tag == "channel":
+            self.has_channel = True
+        elif tag == "item":
+            self.item, self.comments = {}, []
+        elif tag == "wp:comment" and self.item is not None:
+            self.comment = {}
+        elif tag == "wp:author" and self.item is None:
+            self.author = {}
+        self.names.append(tag)
+        self.text = []
+
+    def characters(self, content):
+        self.text.append(content)
+
+    def endElementNS(self, name, qname):
+        tag = self.names.pop()
+        value, self.text = "".join(self.text), []
+        if self.comment is not None:
+            if tag == "wp:comment":
+                self.comments.append(self.comment)
+                self.comment = None
+            else:
+                self.comment.setdefault(tag, value)
+        elif self.item is not None:
+            if tag == "item":
+                self.posts.append(
+                    _post(self.item, self.comments, authors=self.authors, post_types=self.post_types)
+                )
+                self.item = None
+            else:
+                self.item.setdefault(tag, value)
+        elif self.author is not None:
+            if tag == "wp:author":
+                login = self.author.get("wp:author_login", "").strip()
+                self.authors[login] = self.author.get("wp:author_display_name", "").strip() or login
+                self.author = None
+            else:
+                self.author.setdefault(tag, value)
 
 
 def _first(found: dict, name: str) -> str:
-    elements = found.get(name)
-    return text(elements[0]) if elements else ""
+    return found.get(name, "").strip()
 
 
 def _raw(found: dict, name: str) -> str:
     """Unstripped text (content keeps its own leading whitespace and line breaks)."""
-    elements = found.get(name)
-    return (elements[0].text or "") if elements else ""
+    return found.get(name, "")
 
 
-def _post(item, *, authors: dict[str, str], post_types: set[str]) -> OldPost:
-    found = _children(item)
+def _post(
+    found: dict[str, str], comments: list[dict], *, authors: dict[str, str], post_types: set[str]
+) -> OldPost:
     old_id = _first(found, "wp:post_id")
     post = OldPost(old_id=old_id, title=_first(found, "title") or "(untitled)")
     post_type = _first(found, "wp:post_type") or "post"
     status = _first(found, "wp:status") or "publish"
     if not old_id:
-        return _skip(post, "item without wp:post_id", comments=len(found.get("wp:comment", [])))
+        return _skip(post, "item without wp:post_id", comments=len(comments))
     if post_type not in post_types:
-        return _skip(post, f"item of type {post_type}", comments=len(found.get("wp:comment", [])))
+        return _skip(post, f"item of type {post_type}", comments=len(comments))
     if status in {"trash", "auto-draft", "inherit"}:
-        return _skip(post, f"post with status {status}", comments=len(found.get("wp:comment", [])))
+        return _skip(post, f"post with status {status}", comments=len(comments))
     post.html = _raw(found, "content:encoded")
     post.markdown = _raw(found, "tl:markdown") if "tl:markdown" in found else None
     post.summary = _raw(found, "excerpt:encoded")
@@ -113,8 +165,8 @@ def _post(item, *, authors: dict[str, str], post_types: set[str]) -> OldPost:
     post.slug = (slugify(name) or slugify(post.title) or f"post-{old_id}")[:190]
     post.link = _first(found, "link")
     post.old_paths = _paths(post.link, name)
-    for element in found.get("wp:comment", []):
-        _comment(element, post)
+    for comment in comments:
+        _comment(comment, post)
     return post
 
 
@@ -135,8 +187,7 @@ def _paths(link: str, name: str) -> list[str]:
     return paths
 
 
-def _comment(element, post: OldPost) -> None:
-    found = _children(element)
+def _comment(found: dict[str, str], post: OldPost) -> None:
     old_id = _first(found, "wp:comment_id")
     parent = _first(found, "wp:comment_parent")
     parent = "" if parent in {"", "0"} else parent
