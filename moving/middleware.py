@@ -27,8 +27,14 @@ class OldLinksMiddleware:
                     if post is not None:
                         return _redirect(post)
         response = self.get_response(request)
-        if response.status_code == 404 and request.method in {"GET", "HEAD"} and request.path != "/":
-            path = request.path
+        path = request.path
+        # PostgreSQL refuses NUL in text: such a path was never a post's permalink.
+        if (
+            response.status_code == 404
+            and request.method in {"GET", "HEAD"}
+            and path != "/"
+            and "\0" not in path
+        ):
             post = _posts().filter(old_path__in={path, path.rstrip("/"), path.rstrip("/") + "/"}).first()
             if post is not None:
                 return _redirect(post)

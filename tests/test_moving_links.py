@@ -41,7 +41,9 @@ def test_the_redirect_lands_on_the_article(client, night_trains):
 
 def test_unknown_old_links_are_still_not_found(client, night_trains):
     assert client.get("/?p=999").status_code == 200  # the home page, as before
+    assert client.get("/?p=%00").status_code == 200
     assert client.get("/2019/05/no-such-post/").status_code == 404
+    assert client.get("/2019/05/%00/").status_code == 404
 
 
 def test_an_old_comment_id_finds_its_comment_even_when_a_new_comment_has_that_number(client):
