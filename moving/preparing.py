@@ -16,6 +16,7 @@ from django.db import connection, connections
 
 from comments.services.importing import RenderedBody, render_body
 from moving.html import comment_markdown
+from moving.models import LegacyComment
 from moving.records import OldComment, OldPost
 
 IN_FLIGHT_PER_WORKER = 2
@@ -31,12 +32,6 @@ def prepare_comment(comment: OldComment) -> RenderedBody:
     return render_body(markdown)
 
 
-def prepare_post(post: OldPost) -> OldPost:
-    for comment in post.comments:
-        comment.rendered = prepare_comment(comment)
-    return post
-
-
 def _render_texts(texts: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
     """In a worker: (own Markdown or None, HTML) -> (Markdown, rendered HTML); plain tuples pickle fast."""
     rendered = []
@@ -46,28 +41,41 @@ def _render_texts(texts: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
     return rendered
 
 
-def _attach(post: OldPost, rendered: list[tuple[str, str]]) -> OldPost:
-    for comment, (markdown, html) in zip(post.comments, rendered, strict=True):
+def _attach(post: OldPost, new: list[OldComment], result) -> OldPost:
+    for comment, (markdown, html) in zip(new, result.get(), strict=True):
         comment.rendered = RenderedBody(markdown, html)
     return post
 
 
-def prepared(posts: Iterator[OldPost], *, workers: int) -> Iterator[OldPost]:
-    """The posts with their comments rendered, in order; workers=0 does it in this process."""
+def _without_imported(post: OldPost, source: str) -> tuple[OldPost, list[OldComment]]:
+    """The post, and those of its comments not imported before."""
+    if post.is_skipped or not post.comments:
+        return post, []
+    ids = [comment.old_id for comment in post.comments]
+    stored = set(LegacyComment.objects.filter(source=source, old_id__in=ids).values_list("old_id", flat=True))
+    return post, [comment for comment in post.comments if comment.old_id not in stored]
+
+
+def prepared(posts: Iterator[OldPost], *, workers: int, source: str) -> Iterator[OldPost]:
+    """The posts with their new comments rendered, in order; workers=0 does it in this process.
+
+    Comments already imported (a re-run) are not rendered: one query per post finds them.
+    """
+    posts = (_without_imported(post, source) for post in posts)
     if workers <= 0:
-        for post in posts:
-            yield prepare_post(post)
+        for post, new in posts:
+            for comment in new:
+                comment.rendered = prepare_comment(comment)
+            yield post
         return
     if not connection.in_atomic_block:
         connections.close_all()  # no connection shared with the forked workers
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
-        for post in posts:
-            texts = [(comment.markdown, comment.html) for comment in post.comments]
-            pending.append((post, pool.apply_async(_render_texts, (texts,))))
+        for post, new in posts:
+            texts = [(comment.markdown, comment.html) for comment in new]
+            pending.append((post, new, pool.apply_async(_render_texts, (texts,))))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                post, result = pending.popleft()
-                yield _attach(post, result.get())
+                yield _attach(*pending.popleft())
         while pending:
-            post, result = pending.popleft()
-            yield _attach(post, result.get())
+            yield _attach(*pending.popleft())

@@ -61,7 +61,7 @@ def _wordpress_pass(opener, report, *, size, pages, write, progress, workers) ->
     with opener() as raw:
         reader = CleanReader(raw, on_progress=progress_callback(size, progress) if progress else None)
         posts = read_wxr(reader, pages=pages)
-        for post in prepared(posts, workers=workers) if write else posts:
+        for post in prepared(posts, workers=workers, source=Source.WORDPRESS) if write else posts:
             load_post(post, source=Source.WORDPRESS, report=report, dry_run=not write)
         report.notes.extend(reader.notes())
 
