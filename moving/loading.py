@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from articles.models import Article
 from comments.services.importing import ImportedComment, import_comments
 from moving.html import article_markdown, plain_text
-from moving.models import LegacyComment, LegacyPost
+from moving.models import LegacyComment, LegacyPost, imported_comments
 from moving.preparing import prepare_comment
 from moving.records import OldComment, OldPost
 from moving.report import Report
@@ -56,19 +56,12 @@ def plan_comments(
             report.skipped["comment listed twice under one id (the first kept)"] += 1
             continue
         seen[old.old_id] = old
-    stored = set(
-        LegacyComment.objects.filter(source=source, old_id__in=list(seen)).values_list("old_id", flat=True)
-    )
+    stored = set(imported_comments(source, list(seen)))
     parents_stored: dict[str, int] = {}
     if article_id is not None:  # replies to comments imported before: only within the same article
-        parent_ids = {o.parent_old_id for o in seen.values() if o.parent_old_id} | set(
-            skipped_parents.values()
-        )
-        parents_stored = dict(
-            LegacyComment.objects.filter(
-                source=source, article_id=article_id, old_id__in=list(parent_ids)
-            ).values_list("old_id", "comment_id")
-        )
+        parent_ids = {o.parent_old_id for o in seen.values() if o.parent_old_id}
+        parent_ids = [*parent_ids, *skipped_parents.values()]
+        parents_stored = imported_comments(source, parent_ids, article_id=article_id)
     new = {old_id: old for old_id, old in seen.items() if old_id not in stored}
     report.existing_comments += len(seen) - len(new)
     # Where each new comment hangs: a new parent, a stored one, or (parent missing) a new thread.

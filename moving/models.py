@@ -73,3 +73,18 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} import of {self.file_name}"
+
+
+LOOKUP_CHUNK = 10_000
+
+
+def imported_comments(source: str, old_ids: list[str], *, article_id: int | None = None) -> dict[str, int]:
+    """Old id -> comment pk of those already imported (in chunks: a query takes 65,535 parameters)."""
+    found: dict[str, int] = {}
+    comments = LegacyComment.objects.filter(source=source)
+    if article_id is not None:
+        comments = comments.filter(article_id=article_id)
+    for start in range(0, len(old_ids), LOOKUP_CHUNK):
+        chunk = old_ids[start : start + LOOKUP_CHUNK]
+        found.update(comments.filter(old_id__in=chunk).values_list("old_id", "comment_id"))
+    return found

@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 from comments.services.importing import RenderedBody, render_body
 from moving.html import comment_markdown
-from moving.models import LegacyComment
+from moving.models import imported_comments
 from moving.records import OldComment, OldPost
 
 IN_FLIGHT_PER_WORKER = 2
@@ -51,8 +51,7 @@ def _without_imported(post: OldPost, source: str) -> tuple[OldPost, list[OldComm
     """The post, and those of its comments not imported before."""
     if post.is_skipped or not post.comments:
         return post, []
-    ids = [comment.old_id for comment in post.comments]
-    stored = set(LegacyComment.objects.filter(source=source, old_id__in=ids).values_list("old_id", flat=True))
+    stored = imported_comments(source, [comment.old_id for comment in post.comments])
     return post, [comment for comment in post.comments if comment.old_id not in stored]
 
 

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from articles.models import Article
 from comments.checks import find_counter_problems, find_tree_problems
 from comments.models import Comment
-from moving.models import LegacyComment, LegacyPost
+from moving.models import LegacyComment, LegacyPost, imported_comments
 from tests.moving_helpers import import_file, site_snapshot, thread_text
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,12 @@ def test_a_missing_file_is_refused():
 
 from tests.moving_helpers import DATA as DATA_DIR  # noqa: E402
 from tests.moving_helpers import run as call_command_output  # noqa: E402
+
+
+def test_looking_up_more_old_ids_than_a_query_takes_parameters_works():
+    import_file("wordpress-1.1-https.xml")
+    ids = [str(number) for number in range(70_000)]  # one article of 70,000 comments
+
+    found = imported_comments("wordpress", ids)
+
+    assert set(found) == {"301", "302"}
