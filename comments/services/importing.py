@@ -117,40 +117,37 @@ def _insert_threads(article, comments, roots, children, pks_out) -> None:
         )
         pks = iter([row[0] for row in cursor.fetchall()])
     defaults = {field.attname: None if field.null else field.get_default() for field in COPY_FIELDS}
-    copied = []
-    for root, tree_id in zip(roots, tree_ids, strict=True):
-        counter = 0
-        opened = {}
-        stack = [(root, 0, False)]
-        while stack:
-            index, level, done = stack.pop()
-            counter += 1
-            if not done:
-                opened[index] = (counter, next(pks))
-                stack.append((index, level, True))
-                stack.extend((child, level + 1, False) for child in reversed(children.get(index, ())))
-                continue
-            item, (lft, pk) = comments[index], opened[index]
-            parent = item.parent
-            row = {
-                **defaults, "id": pk, "article_id": article.pk,
-                "parent_id": None if parent is None else opened[parent][1],
-                "author_name": item.author_name[:80], "author_email": item.author_email,
-                "body": item.body.markdown, "body_html": item.body.html, "status": item.status,
-                "created_at": item.created_at, "ip_address": item.ip_address,
-                "user_agent": item.user_agent[:300], "tree_id": tree_id, "lft": lft, "rght": counter,
-                "level": level, "thread_replies": (counter - lft - 1) // 2 if index == root else 0,
-            }  # fmt: skip
-            pks_out[index] = pk
-            copied.append(row)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in COPY_FIELDS)
     names = [field.attname for field in COPY_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in COPY_FIELDS)
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY {Comment._meta.db_table} ({columns}) FROM STDIN") as copy,
     ):
-        for row in sorted(copied, key=lambda row: (row["tree_id"], row["lft"])):
-            copy.write_row([row[name] for name in names])
+        for root, tree_id in zip(roots, tree_ids, strict=True):
+            counter = 0
+            opened = {}
+            stack = [(root, 0, False)]
+            while stack:
+                index, level, done = stack.pop()
+                counter += 1
+                if not done:
+                    opened[index] = (counter, next(pks))
+                    stack.append((index, level, True))
+                    stack.extend((child, level + 1, False) for child in reversed(children.get(index, ())))
+                    continue
+                # Each row is sent as soon as its rght is known: none is kept (memory stays flat).
+                item, (lft, pk) = comments[index], opened[index]
+                row = {
+                    **defaults, "id": pk, "article_id": article.pk,
+                    "parent_id": None if item.parent is None else opened[item.parent][1],
+                    "author_name": item.author_name[:80], "author_email": item.author_email,
+                    "body": item.body.markdown, "body_html": item.body.html, "status": item.status,
+                    "created_at": item.created_at, "ip_address": item.ip_address,
+                    "user_agent": item.user_agent[:300], "tree_id": tree_id, "lft": lft, "rght": counter,
+                    "level": level, "thread_replies": (counter - lft - 1) // 2 if index == root else 0,
+                }  # fmt: skip
+                pks_out[index] = pk
+                copy.write_row([row[name] for name in names])
 
 
 def _walk(roots, children):
