@@ -19,7 +19,8 @@ from moving.html import comment_markdown
 from moving.models import imported_comments
 from moving.records import OldComment, OldPost
 
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 2  # slices queued per worker
+SLICE = 1000  # comments a worker renders at a time
 
 
 def default_workers() -> int:
@@ -41,9 +42,11 @@ def _render_texts(texts: list[tuple[str | None, str]]) -> list[tuple[str, str]]:
     return rendered
 
 
-def _attach(post: OldPost, new: list[OldComment], result) -> OldPost:
-    for comment, (markdown, html) in zip(new, result.get(), strict=True):
+def _attach(post: OldPost, new: list[OldComment], results: list) -> OldPost:
+    rendered = (body for result in results for body in result.get())
+    for comment, (markdown, html) in zip(new, rendered, strict=True):
         comment.rendered = RenderedBody(markdown, html)
+        comment.html = ""  # converted: the source is not needed any more
     return post
 
 
@@ -71,10 +74,18 @@ def prepared(posts: Iterator[OldPost], *, workers: int, source: str) -> Iterator
         connections.close_all()  # no connection shared with the forked workers
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
+        in_flight = 0
         for post, new in posts:
             texts = [(comment.markdown, comment.html) for comment in new]
-            pending.append((post, new, pool.apply_async(_render_texts, (texts,))))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+            # A long discussion is shared out among the workers in slices.
+            results = [
+                pool.apply_async(_render_texts, (texts[start : start + SLICE],))
+                for start in range(0, len(texts), SLICE)
+            ]
+            pending.append((post, new, results))
+            in_flight += len(results)
+            while in_flight >= workers * IN_FLIGHT_PER_WORKER and len(pending) > 1:
+                in_flight -= len(pending[0][2])
                 yield _attach(*pending.popleft())
         while pending:
             yield _attach(*pending.popleft())
