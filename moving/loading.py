@@ -34,7 +34,7 @@ def relax_commit() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     old: OldComment
     parent: int | None = None  # index in the plan

@@ -20,7 +20,7 @@ from comments.services.common import lock_thread_of, thread_changed
 COPY_FIELDS = [field for field in Comment._meta.concrete_fields if not field.generated]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedBody:
     """A comment's Markdown and its HTML, rendered by the site's own renderer (render_body)."""
 
@@ -37,7 +37,7 @@ def render_body(markdown: str) -> RenderedBody:
     return RenderedBody(markdown, plain_html(markdown) or render_comment_body(markdown))
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportedComment:
     author_name: str
     author_email: str
