@@ -7,7 +7,7 @@ from articles.models import Article
 from comments.checks import find_counter_problems, find_tree_problems
 from comments.models import Comment
 from tests.factories import ArticleFactory
-from tests.moving_helpers import import_file, site_snapshot, thread_text
+from tests.moving_helpers import import_file, run, site_snapshot, thread_text
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +111,22 @@ def test_a_hostile_or_wrong_file_is_refused(articles, name):
         import_file(name, command="import_disqus")
 
     assert site_snapshot() == before
+
+
+def test_a_thread_without_identifier_is_matched_by_the_old_post_path(articles, tmp_path):
+    night_trains, _ = articles
+    export = tmp_path / "by-path.xml"
+    export.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n'
+        '<thread dsq:id="77"><id/><link>http://old.example.org/2019/05/night-trains</link></thread>\n'
+        '<post dsq:id="7701"><message><![CDATA[<p>Found by my path.</p>]]></message>'
+        "<createdAt>2019-06-01T00:00:00Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>"
+        '<author><name>Hal</name></author><thread dsq:id="77"/></post>\n'
+        "</disqus>\n"
+    )
+
+    output = run("import_disqus", str(export))
+
+    assert "1 matched by old link" in output
+    assert thread_text(night_trains).endswith("approved Hal: Found by my path.")
