@@ -35,6 +35,7 @@ COMMENT_STATUS = {
 SKIPPED_TYPES = {"pingback", "trackback", "note"}
 READER_TYPES = {"", "comment"}
 THREADLINE_STATUSES = set(Comment.Status.values)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def read_wxr(reader: CleanReader, *, pages: bool = False) -> Iterator[OldPost]:
@@ -82,7 +83,9 @@ class _Collector(ContentHandler):
         self.text: list[str] = []
         self.has_channel = False
         self.item: dict[str, str] | None = None
-        self.comments: list[dict[str, str]] = []
+        # Each comment becomes a record as soon as it ends, so a long discussion is held once.
+        self.parsed = OldPost(old_id="", title="")
+        self.comment_count = 0
         self.comment: dict[str, str] | None = None
         self.author: dict[str, str] | None = None
 
@@ -93,7 +96,7 @@ class _Collector(ContentHandler):
         if tag == "channel":
             self.has_channel = True
         elif tag == "item":
-            self.item, self.comments = {}, []
+            self.item, self.parsed, self.comment_count = {}, OldPost(old_id="", title=""), 0
         elif tag == "wp:comment" and self.item is not None:
             self.comment = {}
         elif tag == "wp:author" and self.item is None:
@@ -109,14 +112,21 @@ class _Collector(ContentHandler):
         value, self.text = "".join(self.text), []
         if self.comment is not None:
             if tag == "wp:comment":
-                self.comments.append(self.comment)
+                _comment(self.comment, self.parsed)
+                self.comment_count += 1
                 self.comment = None
             else:
                 self.comment.setdefault(tag, value)
         elif self.item is not None:
             if tag == "item":
                 self.posts.append(
-                    _post(self.item, self.comments, authors=self.authors, post_types=self.post_types)
+                    _post(
+                        self.item,
+                        self.parsed,
+                        self.comment_count,
+                        authors=self.authors,
+                        post_types=self.post_types,
+                    )
                 )
                 self.item = None
             else:
@@ -140,18 +150,18 @@ def _raw(found: dict, name: str) -> str:
 
 
 def _post(
-    found: dict[str, str], comments: list[dict], *, authors: dict[str, str], post_types: set[str]
+    found: dict[str, str], parsed: OldPost, comment_count: int, *, authors: dict, post_types: set[str]
 ) -> OldPost:
     old_id = _first(found, "wp:post_id")
     post = OldPost(old_id=old_id, title=_first(found, "title") or "(untitled)")
     post_type = _first(found, "wp:post_type") or "post"
     status = _first(found, "wp:status") or "publish"
     if not old_id:
-        return _skip(post, "item without wp:post_id", comments=len(comments))
+        return _skip(post, "item without wp:post_id", comments=comment_count)
     if post_type not in post_types:
-        return _skip(post, f"item of type {post_type}", comments=len(comments))
+        return _skip(post, f"item of type {post_type}", comments=comment_count)
     if status in {"trash", "auto-draft", "inherit"}:
-        return _skip(post, f"post with status {status}", comments=len(comments))
+        return _skip(post, f"post with status {status}", comments=comment_count)
     post.html = _raw(found, "content:encoded")
     post.markdown = _raw(found, "tl:markdown") if "tl:markdown" in found else None
     post.summary = _raw(found, "excerpt:encoded")
@@ -165,8 +175,11 @@ def _post(
     post.slug = (slugify(name) or slugify(post.title) or f"post-{old_id}")[:190]
     post.link = _first(found, "link")
     post.old_paths = _paths(post.link, name)
-    for comment in comments:
-        _comment(comment, post)
+    post.comments, post.skipped_parents = parsed.comments, parsed.skipped_parents
+    post.skipped.update(parsed.skipped)
+    for comment in post.comments:
+        if comment.created_at is None:  # no date of its own: the post's
+            comment.created_at = post.published_at or EPOCH
     return post
 
 
@@ -213,9 +226,7 @@ def _comment(found: dict[str, str], post: OldPost) -> None:
             parent_old_id=parent,
             author_name=(_first(found, "wp:comment_author") or "Anonymous")[:80],
             author_email=clean_email(_first(found, "wp:comment_author_email")),
-            created_at=_date(_first(found, "wp:comment_date_gmt"), _first(found, "wp:comment_date"))
-            or post.published_at
-            or datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+            created_at=_date(_first(found, "wp:comment_date_gmt"), _first(found, "wp:comment_date")),
             status=status,
             html=_raw(found, "wp:comment_content"),
             markdown=_raw(found, "tl:markdown") if "tl:markdown" in found else None,
