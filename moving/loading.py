@@ -26,9 +26,9 @@ LEGACY_COLUMNS = ("source", "old_id", "article", "comment")
 def relax_commit() -> None:
     """This transaction's commit need not wait for its WAL to reach the disk.
 
-    An import commits once per article: waiting for each flush was most of a small article's
-    time. A crash can lose the last few articles committed, which a re-run simply imports again
-    (their old ids were lost with them); nothing else in the database is affected.
+    An import commits once per article, and each wait for the disk is a round trip the next
+    article does not need. A crash can lose the last few articles committed, which a re-run
+    simply imports again (their old ids were lost with them); nothing else is affected.
     """
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")

@@ -15,7 +15,7 @@ class OldComment:
     parent_old_id: str  # '' for a top-level comment
     author_name: str
     author_email: str
-    created_at: datetime.datetime
+    created_at: datetime.datetime | None  # None: the post's date (filled in when the post ends)
     status: str  # a comments.models.Comment.Status value
     html: str  # as the source stored it; converted to Markdown when written
     markdown: str | None = None  # Threadline's own exports carry the source text itself
