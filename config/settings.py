@@ -386,11 +386,10 @@ RATE_LIMITS["password_reset"] = {
     "account": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "3/h,10/d"),
     "ip": os.environ.get("RATE_LIMIT_PASSWORD_RESET_IP", "10/h,50/d"),
 }
-# Bodies larger than this are refused (413) before any middleware reads them; no form here takes
-# files, so a multipart file part is refused outright.
+# Bodies larger than this are refused (413) before any middleware reads them (but on
+# LARGE_REQUEST_PATHS, below); one file at most per request.
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
-DATA_UPLOAD_MAX_NUMBER_FILES = 0
 MIDDLEWARE.insert(
     MIDDLEWARE.index("protection.middleware.ClientAddressMiddleware") + 1,
     "protection.middleware.RequestLimitsMiddleware",
@@ -409,3 +408,12 @@ if DEBUG and not os.environ.get("SECRET_KEY") and not TESTING:
     SECRET_KEY = development_secret(Path(os.environ.get("THREADLINE_VAR_DIR", BASE_DIR / "var")))
 if TESTING and not SITE_URL_IS_SET:
     SITE_URL = "http://testserver"  # the test client's host: pages name no address of a machine
+
+# Issue 18: moving in from WordPress and Disqus, moving out; old WordPress links redirect.
+INSTALLED_APPS += ["moving"]
+MIDDLEWARE.append("moving.middleware.OldLinksMiddleware")
+# The admin's upload of an export file: larger files go through `manage.py import_wordpress`.
+MOVING_UPLOAD_MAX_BYTES = int(os.environ.get("MOVING_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
+# The one form that takes a file: its path may carry that much (protection.middleware), one file.
+LARGE_REQUEST_PATHS = {f"/{ADMIN_URL}moving/importjob/": "MOVING_UPLOAD_MAX_BYTES"}
+DATA_UPLOAD_MAX_NUMBER_FILES = 1

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("comments/", include("comments.urls")),
     path("", include("notifications.urls")),
+    path("", include("moving.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),

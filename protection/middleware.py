@@ -67,11 +67,20 @@ class RequestLimitsMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _plain(request, 400, "The request's Content-Length is not a number.")
-        if length > settings.REQUEST_MAX_BYTES:
+        if length > _max_bytes(request.path):
             return _plain(request, 413, "This request is too large.")
         if "\x00" in request.path:  # no page's address has one
             return _plain(request, 404, "No page has this address: it contains a NUL character.")
         return self.get_response(request)
+
+
+def _max_bytes(path: str) -> int:
+    """REQUEST_MAX_BYTES, or more on the few paths that take a file (LARGE_REQUEST_PATHS: the
+    setting that bounds each, whose own check then answers with a message)."""
+    for prefix, setting in settings.LARGE_REQUEST_PATHS.items():
+        if path.startswith(prefix):
+            return getattr(settings, setting) + settings.REQUEST_MAX_BYTES
+    return settings.REQUEST_MAX_BYTES
 
 
 class PrivatePagesMiddleware:

@@ -315,3 +315,26 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+/* Old WordPress comment links (issue 18): /old/post/path/#comment-<old id>.
+ *
+ * The server redirects the old path to the article with ?moved=<article pk> (moving.middleware);
+ * the browser keeps the #comment-<old id> fragment but never sends it, and on this site that
+ * number may belong to another comment. So, only on a page reached through that redirect, the
+ * old id is sent to the server, which answers with the comment's place now (moving.views).
+ * Without JavaScript the reader still lands on the article.
+ */
+(function () {
+  "use strict";
+  var params = new URLSearchParams(window.location.search);
+  var article = params.get("moved");
+  if (!article || !/^\d+$/.test(article)) return;
+  var old = /^#comment-([A-Za-z0-9:_-]+)$/.exec(window.location.hash);
+  if (old) {
+    window.location.replace("/moved/" + article + "/comment-" + old[1] + "/");
+    return;
+  }
+  params.delete("moved");
+  var query = params.toString();
+  window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+})();
