@@ -48,18 +48,34 @@ INSTALLED_APPS = [
     "mptt",
     "articles",
     "comments",
+    "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
+    "accounts",
+    "protection",
+    "moving",
 ]
 
+# In the order a request meets them. What each of ours does: its module's docstring.
 MIDDLEWARE = [
+    "protection.middleware.DebugPagesForLoopbackMiddleware",  # DEBUG's pages for loopback only
+    "config.observability.RequestIdMiddleware",
+    "protection.middleware.ClientAddressMiddleware",  # X-Forwarded-For from TRUSTED_PROXIES only
+    "protection.middleware.RequestLimitsMiddleware",  # body size (413), NUL in the path (404)
     "django.middleware.security.SecurityMiddleware",
+    "protection.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "config.routers.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "protection.middleware.PrivatePagesMiddleware",  # Cache-Control: private with a session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "moving.middleware.OldLinksMiddleware",  # old WordPress links (issue 18)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -218,7 +234,6 @@ LOGGING = {
 }
 
 # --- Issue 8: reply notifications, moderation digest, task queue, feeds and search -----------
-INSTALLED_APPS += ["django.contrib.postgres", "django_tasks", "django_tasks_db", "notifications"]
 
 # Jobs live in PostgreSQL (django-tasks database backend); `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -260,15 +275,8 @@ if TESTING:
 # in the admin (Comments › Moderation rules) and need no deploy.
 COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
 # --- Issue 5: reading and replying (accounts, edit window) ---
-INSTALLED_APPS += ["accounts"]
 COMMENT_EDIT_MINUTES = int(os.environ.get("COMMENT_EDIT_MINUTES", "15"))
 # --- Issue 6: abuse protection and security hardening -------------------------------------
-INSTALLED_APPS += ["protection"]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "protection.middleware.ContentSecurityPolicyMiddleware",
-)
-MIDDLEWARE.insert(0, "protection.middleware.ClientAddressMiddleware")
 # How many proxies in front append to X-Forwarded-For (0: trust REMOTE_ADDR, no proxy).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Rate limits per scope: "account" (signed-in user, guest email, or log-in username) and "ip".
@@ -344,13 +352,8 @@ elif TESTING:
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["config.routers.ReadReplicaRouter"]
 
-MIDDLEWARE.insert(0, "config.observability.RequestIdMiddleware")
 # The client's address behind proxies: protection.middleware.ClientAddressMiddleware and
 # TRUSTED_PROXY_COUNT (issue 6 block above; compose: nginx in front = 1).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("config.middleware.DatabaseUnavailableMiddleware") + 1,
-    "config.routers.ReplicaPinMiddleware",
-)
 
 # /metrics: Prometheus text format; with METRICS_TOKEN set it needs "Authorization: Bearer <token>",
 # without it only loopback clients (no proxy in between) may read it.
@@ -390,15 +393,6 @@ RATE_LIMITS["password_reset"] = {
 # LARGE_REQUEST_PATHS, below); one file at most per request.
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("protection.middleware.ClientAddressMiddleware") + 1,
-    "protection.middleware.RequestLimitsMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "protection.middleware.PrivatePagesMiddleware",
-)
-MIDDLEWARE.insert(0, "protection.middleware.DebugPagesForLoopbackMiddleware")
 RATE_LIMITS["preview"] = {"ip": os.environ.get("RATE_LIMIT_PREVIEW_IP", "30/m,600/h")}
 # Development without SECRET_KEY: a random key made once for this checkout (var/dev-secret-key),
 # not a key everyone can read in the repository. The test suite keeps its fixed key.
@@ -410,8 +404,6 @@ if TESTING and not SITE_URL_IS_SET:
     SITE_URL = "http://testserver"  # the test client's host: pages name no address of a machine
 
 # Issue 18: moving in from WordPress and Disqus, moving out; old WordPress links redirect.
-INSTALLED_APPS += ["moving"]
-MIDDLEWARE.append("moving.middleware.OldLinksMiddleware")
 # The admin's upload of an export file: larger files go through `manage.py import_wordpress`.
 MOVING_UPLOAD_MAX_BYTES = int(os.environ.get("MOVING_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
 # The one form that takes a file: its path may carry that much (protection.middleware), one file.
