@@ -29,7 +29,7 @@ from comments.render import render_items, url_pattern
 from comments.templatetags.threadline import script_safe_json
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 

@@ -299,7 +299,7 @@ def test_comments_show_dates_for_relative_times_and_local_avatars(client, articl
     assert re.search(
         r'<time datetime="[^"]+" title="(\d+ \w+ \d{4}, \d\d:\d\d) UTC" data-relative>\1</time>', page
     )
-    assert re.search(r'<span class="avatar c\d+" aria-hidden="true">GH</span>', page)
+    assert re.search(r'<span class="author c\d+" data-initials="GH">Grace Hopper</span>', page)
     resources = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]*)"', page)
     assert resources and all(url.startswith("/") or "testserver" in url for url in resources), resources
 

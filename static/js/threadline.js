@@ -208,12 +208,12 @@
   }
 
   function finishPosting(form, li, parentPk) {
-    var article = li.querySelector(":scope > article");
+    var entry = li.querySelector(":scope > .entry");
     li.classList.add("just-posted");
-    if (article) article.setAttribute("tabindex", "-1");
+    if (entry) entry.setAttribute("tabindex", "-1");
     closeInlineReply(form.closest(".inline-reply"), false);
     if (history.replaceState) history.replaceState(null, "", "#" + li.id);
-    (article || li).focus();
+    (entry || li).focus();
     li.scrollIntoView({ block: "nearest" });
   }
 
@@ -232,7 +232,7 @@
   function closeInlineReply(container, restoreFocus) {
     var li = container.closest("li.comment");
     container.remove();
-    var link = li && li.querySelector(":scope > article .reply-link");
+    var link = li && li.querySelector(":scope > .entry .reply-link");
     if (link) {
       link.setAttribute("aria-expanded", "false");
       if (restoreFocus) link.focus();
@@ -262,8 +262,8 @@
       container.addEventListener("keydown", function (event) {
         if (event.key === "Escape") closeInlineReply(container, true);
       });
-      var article = li.querySelector(":scope > article");
-      article.after(container);
+      var entry = li.querySelector(":scope > .entry");
+      entry.after(container);
       link.setAttribute("aria-expanded", "true");
       enhanceForm(form);
       form.querySelector("textarea[name=body]").focus();
