@@ -18,6 +18,7 @@ from comments.services.common import (
     lock_thread_of,
     thread_changed,
 )
+from config.observability import count_stored_comment
 from config.prepared import PreparedValues
 from notifications.services import comment_saved, replies_are_watched
 
@@ -154,6 +155,7 @@ def _store(comment: Comment, *, parent: Comment | None) -> Comment:
         # No savepoint to survive it (two round trips on every post): the transaction is
         # doomed and whoever opened it looks the first comment up after the rollback.
         comment.save()
+        count_stored_comment()  # issue 17: the metric counts every stored comment, 302 or 201
         if parent is not None:
             # For the redirect (comments.threads.comment_location): where the reply is shown.
             comment.roots_before, comment.continue_anchor = parent.roots_before, parent.continue_anchor
