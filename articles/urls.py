@@ -13,6 +13,14 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feeds/articles.rss", conditional_page(feeds.LatestArticlesFeed()), name="feed_rss"),
     path("feeds/articles.atom", conditional_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
-    path("articles/<slug:slug>/comments.rss", conditional_page(feeds.ArticleCommentsFeed()), name="comments_rss"),
-    path("articles/<slug:slug>/comments.atom", conditional_page(feeds.ArticleCommentsAtomFeed()), name="comments_atom"),
+    path(
+        "articles/<slug:slug>/comments.rss",
+        conditional_page(feeds.ArticleCommentsFeed()),
+        name="comments_rss",
+    ),
+    path(
+        "articles/<slug:slug>/comments.atom",
+        conditional_page(feeds.ArticleCommentsAtomFeed()),
+        name="comments_atom",
+    ),
 ]

@@ -60,7 +60,9 @@ def render_items(
         pk = comment.pk
         parent = "" if comment.parent_id is None else comment.parent_id
         append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')
-        append('<div class="entry highlight" aria-current="true">' if pk == highlight else '<div class="entry">')
+        append(
+            '<div class="entry highlight" aria-current="true">' if pk == highlight else '<div class="entry">'
+        )
         if comment.is_approved or item.awaiting:
             author = escape(comment.author_name)
             colour, initials = avatar_parts(comment.author_name)
@@ -81,8 +83,8 @@ def render_items(
                 actions = []
                 if reply_url:
                     actions.append(
-                        f'<a href="{reply_url.format(pk=pk)}" class="reply-link" aria-label="Reply to {author}">'
-                        "Reply</a>"
+                        f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
+                        f'aria-label="Reply to {author}">Reply</a>'
                     )
                 if pk in editable and pk in deletable:
                     actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')

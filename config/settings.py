@@ -354,3 +354,6 @@ LOGGING["filters"] = {"request_id": {"()": "config.observability.RequestIdFilter
 LOGGING["formatters"]["json"] = {"()": "config.observability.JsonFormatter"}
 LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+
+# Issue 17: the project's own `check --deploy` warnings (config/checks.py: SITE_URL, sender, EMAIL_HOST).
+INSTALLED_APPS += ["config.apps.SiteConfig"]

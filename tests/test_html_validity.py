@@ -63,7 +63,9 @@ def test_every_page_type_passes_the_nu_html_checker(client, staff, tmp_path, set
     settings.THREADS_PER_PAGE = 50
     article, chain = deep_discussion()
     reader = UserFactory(username="ada")
-    CommentFactory(article=article, user=reader, author_name="ada", body="Signed in, *with* a link: https://example.org")
+    CommentFactory(
+        article=article, user=reader, author_name="ada", body="Signed in, *with* a link: https://example.org"
+    )
     CommentFactory(article=article, status=Comment.Status.PENDING, body="Held for review")
     article_page = client.get(article.get_absolute_url() + "?sort=newest").text  # the chain is newest
     continue_url = re.search(r'<p class="continue"><a href="([^"]+)"', article_page)[1]
@@ -89,7 +91,10 @@ def test_every_page_type_passes_the_nu_html_checker(client, staff, tmp_path, set
     assert errors.status_code == 400
     (tmp_path / "form-errors.html").write_text(errors.text)
     client.force_login(staff)
-    for name, url in {"admin-queue": reverse("admin:index"), "admin-comments": "/admin/comments/comment/"}.items():
+    for name, url in {
+        "admin-queue": reverse("admin:index"),
+        "admin-comments": "/admin/comments/comment/",
+    }.items():
         response = client.get(url)
         assert response.status_code == 200, (name, url)
         (tmp_path / f"{name}.html").write_text(response.text)

@@ -80,7 +80,9 @@ def time_element(local: datetime) -> str:
     """<time> with the absolute date and time (already in the reader's time zone), made relative
     by the script: unlike reltime's, right in a page that stays cached."""
     when = f"{local:%-d %b %Y, %H:%M}"
-    return f'<time datetime="{machine_time(local)}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+    return (
+        f'<time datetime="{machine_time(local)}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+    )
 
 
 @register.filter(is_safe=True)
