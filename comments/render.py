@@ -9,8 +9,8 @@ sanitised when the comment was saved.
 
 Kept light for phones (issue 17): about ten elements a comment. The avatar is the
 author's ::before (initials from data-initials), the words screen readers need on Reply
-and Report are aria-labels, and the comment's own content sits in a plain <div class="entry">
-(an <article> would want a heading of its own, says the W3C checker).
+and Report are aria-labels, and the comment's own content sits right in its <li> (no
+<article>: it would want a heading of its own, says the W3C checker; no wrapper either).
 
 What this returns is cached per thread and shared by every reader, so it holds
 nothing that differs per reader or goes stale by itself: times are absolute (the
@@ -59,10 +59,13 @@ def render_items(
         comment = item.comment
         pk = comment.pk
         parent = "" if comment.parent_id is None else comment.parent_id
-        append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')
-        append(
-            '<div class="entry highlight" aria-current="true">' if pk == highlight else '<div class="entry">'
-        )
+        if pk == highlight:
+            append(
+                f'<li class="comment depth-{comment.level} highlight" id="comment-{pk}" data-parent="{parent}"'
+                ' aria-current="true">'
+            )
+        else:
+            append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')
         if comment.is_approved or item.awaiting:
             author = escape(comment.author_name)
             colour, initials = avatar_parts(comment.author_name)
@@ -107,7 +110,6 @@ def render_items(
                 f'<p class="continue"><a href="{thread_url.format(pk=pk)}">Continue this thread '
                 f"({hidden} more {'reply' if hidden == 1 else 'replies'})</a></p>"
             )
-        append("</div>")
         if item.opens:
             append(
                 f'<details class="thread-toggle" open><summary>{_replies(item.shown_replies)}</summary>'

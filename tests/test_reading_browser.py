@@ -148,7 +148,7 @@ def test_permalink_opened_cold_highlights_the_comment_with_its_ancestors(live_se
 
     page.goto(f"{live_server.url}{reverse('comments:thread', args=[chain[2].pk])}")
 
-    highlighted = page.locator(".entry.highlight")
+    highlighted = page.locator(".comment.highlight")
     assert highlighted.count() == 1
     assert highlighted.get_attribute("aria-current") == "true"
     assert "Level 2 reply." in highlighted.inner_text()
@@ -233,7 +233,7 @@ def test_phone_sized_screen_shows_a_deep_thread_without_sideways_scrolling(live_
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    deepest = page.locator(f"#comment-{chain[5].pk} > .entry .comment-body")
+    deepest = page.locator(f"#comment-{chain[5].pk} > .comment-body")
     box = deepest.bounding_box()
     assert box["x"] + box["width"] <= 360 and box["width"] >= 200
     assert page.get_by_role("button", name="Post comment").bounding_box()["width"] < 360
