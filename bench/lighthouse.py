@@ -65,27 +65,37 @@ print(slug)
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
 
 
-def run_lighthouse(url: str, out: Path) -> dict:
+def run_lighthouse(url: str, out: Path, attempts: int = 3) -> dict:
     env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or "/usr/bin/chromium"}
-    subprocess.run(
-        [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
-         "--only-categories=performance,accessibility,best-practices,seo",
-         "--form-factor=mobile", f"--chrome-flags={CHROME_FLAGS}"],
-        check=True, env=env, timeout=240, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    for attempt in range(1, attempts + 1):
+        # Lighthouse now and then loses its trace on a busy machine (NO_NAVSTART): run it again.
+        result = subprocess.run(
+            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+             "--only-categories=performance,accessibility,best-practices,seo",
+             "--form-factor=mobile", f"--chrome-flags={CHROME_FLAGS}"],
+            env=env, timeout=240, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if result.returncode == 0:
+            break
+        print(f"lighthouse failed (attempt {attempt}): {result.stderr.strip()[-300:]}", file=sys.stderr)
+    else:
+        raise SystemExit("lighthouse failed every attempt")
     report = json.loads(out.read_text())
     audits = report["audits"]
     row = {name: round(cat["score"] * 100) for name, cat in report["categories"].items()}
     for audit, (label, divisor, _) in METRICS.items():
         row[label] = audits[audit]["numericValue"] / divisor
     row["DOM elements"] = int(audits["dom-size"]["numericValue"])
-    work = {item["group"]: item["duration"] for item in audits["mainthread-work-breakdown"]["details"]["items"]}
+    breakdown = audits["mainthread-work-breakdown"]["details"]["items"]
+    work = {item["group"]: item["duration"] for item in breakdown}
     row["style+layout ms"] = round(work.get("styleLayout", 0))
     return row
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--comments", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=8103)

@@ -61,8 +61,8 @@ def render_items(
         parent = "" if comment.parent_id is None else comment.parent_id
         if pk == highlight:
             append(
-                f'<li class="comment depth-{comment.level} highlight" id="comment-{pk}" data-parent="{parent}"'
-                ' aria-current="true">'
+                f'<li class="comment depth-{comment.level} highlight" id="comment-{pk}" '
+                f'data-parent="{parent}" aria-current="true">'
             )
         else:
             append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')

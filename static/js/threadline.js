@@ -297,11 +297,16 @@
   var absoluteText = new WeakMap(); /* not a data- attribute: writing 300 of them costs a phone a restyle */
   function updateTimes(root) {
     var now = Date.now();
-    (root || document).querySelectorAll("time[data-relative]").forEach(function (time) {
-      if (!absoluteText.has(time)) absoluteText.set(time, time.textContent);
-      var text = relativeText(Date.parse(time.getAttribute("datetime")), now) || absoluteText.get(time);
-      if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
-    });
+    var times = Array.prototype.slice.call((root || document).querySelectorAll("time[data-relative]"));
+    // 50 at a time, each batch its own task: a 300-comment page never blocks a phone for long.
+    (function batch(start) {
+      times.slice(start, start + 50).forEach(function (time) {
+        if (!absoluteText.has(time)) absoluteText.set(time, time.textContent);
+        var text = relativeText(Date.parse(time.getAttribute("datetime")), now) || absoluteText.get(time);
+        if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
+      });
+      if (start + 50 < times.length) window.setTimeout(batch, 0, start + 50);
+    })(0);
   }
 
   function init() {
@@ -313,7 +318,7 @@
         record.addedNodes.forEach(function (node) { if (node.nodeType === 1) updateTimes(node.parentNode || node); });
       });
     }).observe(document.body, { childList: true, subtree: true });
-    window.setInterval(updateTimes, 60000);
+    window.setInterval(function () { updateTimes(); }, 60000);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
