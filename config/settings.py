@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "config.apps.SiteConfig",  # the project's own `check --deploy` warnings (config/checks.py)
     "mptt",
     "articles",
     "comments",

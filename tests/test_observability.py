@@ -96,15 +96,18 @@ def test_readyz_is_503_naming_the_database_when_it_does_not_answer(client):
     assert response.text == "unavailable: database\n"
 
 
-def test_metrics_from_loopback_show_requests_latency_posts_and_queue(client, article):
+def test_metrics_from_loopback_show_requests_latency_posts_and_queue(
+    client, article, django_capture_on_commit_callbacks
+):
     cache.delete(PENDING_QUEUE_CACHE_KEY)
     CommentFactory(article=article, status=Comment.Status.PENDING)
     posted_before = metric(client.get("/metrics").text, "threadline_comments_posted_total")
 
-    posted = client.post(
-        f"/comments/post/{article.slug}/",
-        {"body": "Counted.", "name": "Ann", "email": "ann@example.org", "parent": ""},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # counted when the comment commits
+        posted = client.post(
+            f"/comments/post/{article.slug}/",
+            {"body": "Counted.", "name": "Ann", "email": "ann@example.org", "parent": ""},
+        )
     response = client.get("/metrics")
 
     assert posted.status_code == 302
@@ -150,3 +153,21 @@ def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(client, article):
     client.post(f"/comments/post/{article.slug}/", data, HTTP_X_FORWARDED_FOR="198.51.100.7")
 
     assert Comment.objects.get(body="No proxy.").ip_address == "127.0.0.1"
+
+
+def test_posted_metric_counts_every_stored_comment_and_nothing_refused(
+    client, article, django_capture_on_commit_callbacks
+):
+    parent = CommentFactory(article=article)
+    before = metric(client.get("/metrics").text, "threadline_comments_posted_total")
+    url = f"/comments/post/{article.slug}/"
+    guest = {"name": "Ann", "email": "ann@example.org"}
+    fragment = {"HTTP_ACCEPT": "text/html+fragment", "HTTP_X_REQUESTED_WITH": "fetch"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page_post = client.post(url, {"body": "From the form.", "parent": "", **guest})
+        script_post = client.post(url, {"body": "From the script.", "parent": parent.pk, **guest}, **fragment)
+        refused = client.post(url, {"body": "", "parent": "", **guest}, **fragment)
+
+    assert (page_post.status_code, script_post.status_code, refused.status_code) == (302, 201, 400)
+    assert metric(client.get("/metrics").text, "threadline_comments_posted_total") == before + 2

@@ -302,7 +302,7 @@ def test_comments_show_dates_for_relative_times_and_local_avatars(client, articl
     assert re.search(
         r'<time datetime="[^"]+" title="(\d+ \w+ \d{4}, \d\d:\d\d) UTC" data-relative>\1</time>', page
     )
-    assert re.search(r'<span class="avatar c\d+" aria-hidden="true">GH</span>', page)
+    assert re.search(r'<span class="author c\d+" data-initials="GH">Grace Hopper</span>', page)
     resources = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]*)"', page)
     assert resources and all(url.startswith(("/", settings.SITE_URL)) for url in resources), resources
 
@@ -341,3 +341,19 @@ def test_most_replies_orders_threads_by_their_replies_as_they_grow_and_shrink(cl
     delete_comment(Comment.objects.get(parent=busy))  # and its reply
     assert top_level_order() == [quiet.pk, middling.pk, busy.pk]
     assert find_tree_problems() == []
+
+
+def elements_in_threads(page: str) -> int:
+    """Start tags inside the page's <ol class="comments"> (a phone lays out every one of them)."""
+    threads = page[page.index('<ol class="comments">') : page.index("</ol>", page.rindex('class="comment '))]
+    return len(re.findall(r"<[a-z]", threads)) - 1  # the <ol> itself
+
+
+def test_a_comment_costs_nine_elements_of_markup_besides_its_text(client, article):
+    # Issue 17: ~4,100 elements on a 300-comment page cost a phone over a second of style and layout.
+    for n in range(20):
+        CommentFactory(article=article, body=f"One paragraph, number {n}.")
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert elements_in_threads(page) == 20 * (9 + 1)  # + the body's one <p>

@@ -18,6 +18,7 @@ from comments.services.common import (
     ParentRefused,
     lock_thread_of,
 )
+from config.observability import count_stored_comment
 from config.prepared import PreparedValues
 from notifications.services import comment_saved, replies_are_watched
 
@@ -166,6 +167,7 @@ def _store(comment: Comment, *, parent: Comment | None) -> "Posted":
         # No savepoint to survive it (two round trips on every post): the transaction is
         # doomed and whoever opened it looks the first comment up after the rollback.
         comment.save()
+        count_stored_comment()  # issue 17: the metric counts every stored comment, 302 or 201
         # The notification job, committed with the comment (if anyone is to hear of it).
         comment_saved(comment, parent_watched=parent is not None and parent.watched)
     if parent is None:

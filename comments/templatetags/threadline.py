@@ -27,12 +27,17 @@ def initials(name: str) -> str:
     return (words[0][0] + words[-1][0]).upper()
 
 
-@register.filter(is_safe=True)
 @lru_cache(maxsize=4096)
+def avatar_parts(name: str) -> tuple[int, str]:
+    """The avatar's colour (a hash of the name: no request leaves the site) and its escaped initials."""
+    return zlib.crc32(name.strip().lower().encode()) % AVATAR_COLOURS, escape(initials(name))
+
+
+@register.filter(is_safe=True)
 def avatar(name: str) -> SafeString:
-    """Initials in a circle whose colour comes from a hash of the name: no request leaves the site."""
-    colour = zlib.crc32(name.strip().lower().encode()) % AVATAR_COLOURS
-    return mark_safe(f'<span class="avatar c{colour}" aria-hidden="true">{escape(initials(name))}</span>')
+    """Initials in a circle (comments.render draws the same circle as the author's ::before)."""
+    colour, letters = avatar_parts(name)
+    return mark_safe(f'<span class="avatar c{colour}" aria-hidden="true">{letters}</span>')
 
 
 def relative(then: datetime, now: datetime) -> str:
@@ -47,6 +52,17 @@ def relative(then: datetime, now: datetime) -> str:
     return ""
 
 
+def machine_time(value: datetime) -> str:
+    """ISO 8601 to the second: HTML's <time datetime> allows at most 3 digits of fraction."""
+    return value.isoformat(timespec="seconds")
+
+
+@register.filter(is_safe=True)
+def isotime(value: datetime | None) -> str:
+    """A <time datetime> value for a template (Django's "c" format keeps microseconds)."""
+    return "" if value is None else machine_time(value)
+
+
 @register.filter(is_safe=True)
 def reltime(value: datetime) -> SafeString:
     """<time> with relative text ("3 minutes ago") and the absolute date and time in its title."""
@@ -56,7 +72,7 @@ def reltime(value: datetime) -> SafeString:
     absolute = local.strftime("%-d %b %Y, %H:%M")
     text = relative(value, timezone.now()) or local.strftime("%-d %b %Y")
     return mark_safe(
-        f'<time datetime="{value.isoformat()}" title="{absolute} {local.tzname()}">{text}</time>'
+        f'<time datetime="{machine_time(value)}" title="{absolute} {local.tzname()}">{text}</time>'
     )
 
 
@@ -64,7 +80,9 @@ def time_element(local: datetime) -> str:
     """<time> with the absolute date and time (already in the reader's time zone), made relative
     by the script: unlike reltime's, right in a page that stays cached."""
     when = f"{local:%-d %b %Y, %H:%M}"
-    return f'<time datetime="{local.isoformat()}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+    return (
+        f'<time datetime="{machine_time(local)}" title="{when} {local.tzname()}" data-relative>{when}</time>'
+    )
 
 
 @register.filter(is_safe=True)

@@ -208,12 +208,11 @@
   }
 
   function finishPosting(form, li, parentPk) {
-    var article = li.querySelector(":scope > article");
     li.classList.add("just-posted");
-    if (article) article.setAttribute("tabindex", "-1");
+    li.setAttribute("tabindex", "-1");
     closeInlineReply(form.closest(".inline-reply"), false);
     if (history.replaceState) history.replaceState(null, "", "#" + li.id);
-    (article || li).focus();
+    li.focus();
     li.scrollIntoView({ block: "nearest" });
   }
 
@@ -232,7 +231,7 @@
   function closeInlineReply(container, restoreFocus) {
     var li = container.closest("li.comment");
     container.remove();
-    var link = li && li.querySelector(":scope > article .reply-link");
+    var link = li && li.querySelector(":scope > .comment-actions .reply-link");
     if (link) {
       link.setAttribute("aria-expanded", "false");
       if (restoreFocus) link.focus();
@@ -262,8 +261,7 @@
       container.addEventListener("keydown", function (event) {
         if (event.key === "Escape") closeInlineReply(container, true);
       });
-      var article = li.querySelector(":scope > article");
-      article.after(container);
+      li.insertBefore(container, li.querySelector(":scope > .thread-toggle")); // under the comment, above its replies
       link.setAttribute("aria-expanded", "true");
       enhanceForm(form);
       form.querySelector("textarea[name=body]").focus();
@@ -296,21 +294,31 @@
     return null; /* older than a month: the absolute date reads better */
   }
 
+  var absoluteText = new WeakMap(); /* not a data- attribute: writing 300 of them costs a phone a restyle */
   function updateTimes(root) {
     var now = Date.now();
-    (root || document).querySelectorAll("time[data-relative]").forEach(function (time) {
-      if (!time.dataset.absolute) time.dataset.absolute = time.textContent;
-      var text = relativeText(Date.parse(time.getAttribute("datetime")), now);
-      text = text || time.dataset.absolute;
-      if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
-    });
+    var times = Array.prototype.slice.call((root || document).querySelectorAll("time[data-relative]"));
+    // 50 at a time, each batch its own task: a 300-comment page never blocks a phone for long.
+    (function batch(start) {
+      times.slice(start, start + 50).forEach(function (time) {
+        if (!absoluteText.has(time)) absoluteText.set(time, time.textContent);
+        var text = relativeText(Date.parse(time.getAttribute("datetime")), now) || absoluteText.get(time);
+        if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
+      });
+      if (start + 50 < times.length) window.setTimeout(batch, 0, start + 50);
+    })(0);
   }
 
   function init() {
     document.querySelectorAll("form.comment-form[data-preview-url]").forEach(enhanceForm);
     updateTimes();
-    new MutationObserver(function () { updateTimes(); }).observe(document.body, { childList: true, subtree: true });
-    window.setInterval(updateTimes, 60000);
+    // Only what was added (an inline reply, a form): our own text changes add text nodes, skipped.
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (node) { if (node.nodeType === 1) updateTimes(node.parentNode || node); });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+    window.setInterval(function () { updateTimes(); }, 60000);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
