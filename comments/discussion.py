@@ -29,7 +29,7 @@ from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, s
 from pagecache.splice import deflate_segment
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {

@@ -390,8 +390,8 @@ RATE_LIMITS["password_reset"] = {
     "account": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "3/h,10/d"),
     "ip": os.environ.get("RATE_LIMIT_PASSWORD_RESET_IP", "10/h,50/d"),
 }
-# Bodies larger than this are refused (413) before any middleware reads them (but on
-# LARGE_REQUEST_PATHS, below); one file at most per request.
+# Bodies larger than this are refused (413) before any middleware reads them, and file parts
+# with a 400 (but on LARGE_REQUEST_PATHS, below).
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 RATE_LIMITS["preview"] = {"ip": os.environ.get("RATE_LIMIT_PREVIEW_IP", "30/m,600/h")}
@@ -407,6 +407,7 @@ if TESTING and not SITE_URL_IS_SET:
 # Issue 18: moving in from WordPress and Disqus, moving out; old WordPress links redirect.
 # The admin's upload of an export file: larger files go through `manage.py import_wordpress`.
 MOVING_UPLOAD_MAX_BYTES = int(os.environ.get("MOVING_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
-# The one form that takes a file: its path may carry that much (protection.middleware), one file.
+# The one form that takes a file: its path may carry that much, and a file (protection.middleware;
+# every other path refuses a body with a file part).
 LARGE_REQUEST_PATHS = {f"/{ADMIN_URL}moving/importjob/": "MOVING_UPLOAD_MAX_BYTES"}
 DATA_UPLOAD_MAX_NUMBER_FILES = 1

@@ -24,19 +24,3 @@ def absolute_url(path: str, request=None) -> str:
 def origin(request) -> dict:
     """Context processor: {{ site_origin }} for canonical and og:url links."""
     return {"site_origin": site_origin(request)}
-
-
-def check_site_url(app_configs=None, **kwargs) -> list:
-    """Deploy check: without SITE_URL, links and canonical URLs would name 127.0.0.1."""
-    from django.core.checks import Warning
-
-    if settings.DEBUG or settings.SITE_URL_IS_SET:
-        return []
-    return [
-        Warning(
-            "SITE_URL is not set: links in emails and the pages' canonical URLs would name "
-            f"{settings.SITE_URL}.",
-            hint="Set SITE_URL to the public origin, e.g. https://talk.example.org.",
-            id="threadline.W016",
-        )
-    ]

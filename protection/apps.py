@@ -8,11 +8,6 @@ class ProtectionConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
-        from django.core import checks
-
-        from config.site import check_site_url
-
-        checks.register(check_site_url, checks.Tags.security, deploy=True)
 
         from protection.forms import LockoutAdminAuthenticationForm
 

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
@@ -67,20 +69,37 @@ class RequestLimitsMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _plain(request, 400, "The request's Content-Length is not a number.")
-        if length > _max_bytes(request.path):
+        limit, takes_files = _body_limits(request.path)
+        if length > limit:
             return _plain(request, 413, "This request is too large.")
+        if not takes_files:
+            request.upload_handlers = [NoFiles(request)]
         if "\x00" in request.path:  # no page's address has one
             return _plain(request, 404, "No page has this address: it contains a NUL character.")
         return self.get_response(request)
 
 
-def _max_bytes(path: str) -> int:
-    """REQUEST_MAX_BYTES, or more on the few paths that take a file (LARGE_REQUEST_PATHS: the
-    setting that bounds each, whose own check then answers with a message)."""
+def _body_limits(path: str) -> tuple[int, bool]:
+    """How large a body may be and whether it may carry a file: REQUEST_MAX_BYTES and no file,
+    but on the few paths that take one (LARGE_REQUEST_PATHS: the setting that bounds each, whose
+    own check then answers with a message)."""
     for prefix, setting in settings.LARGE_REQUEST_PATHS.items():
         if path.startswith(prefix):
-            return getattr(settings, setting) + settings.REQUEST_MAX_BYTES
-    return settings.REQUEST_MAX_BYTES
+            return getattr(settings, setting) + settings.REQUEST_MAX_BYTES, True
+    return settings.REQUEST_MAX_BYTES, False
+
+
+class NoFiles(FileUploadHandler):
+    """A form that takes no file refuses a body carrying one (400), before any of it is spooled."""
+
+    def new_file(self, *args, **kwargs):
+        raise TooManyFilesSent("This form takes no files.")
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 class PrivatePagesMiddleware:

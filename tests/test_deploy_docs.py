@@ -17,6 +17,7 @@ NOT_FOR_OPERATORS = {
     "TESTING",
     "EMBEDDED_PGDATA",
     "THREADLINE_METRICS_DIR_IS_TEMPORARY",
+    "THREADLINE_VAR_DIR",  # where a development checkout keeps its own key (config/dev_secret.py)
 }
 ENV_READ = re.compile(
     r"(?:os\.environ\.get|os\.environ\.setdefault|os\.getenv|env_bool|env_list|_env_\w+|_env)\(\s*"

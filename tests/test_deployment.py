@@ -137,4 +137,4 @@ def test_check_deploy_warns_when_site_url_is_missing():
         env=env,
     )
 
-    assert result.returncode != 0 and "threadline.W016" in result.stderr + result.stdout
+    assert result.returncode != 0 and "threadline.W001" in result.stderr + result.stdout  # config/checks.py
