@@ -142,7 +142,12 @@ def _page_threads(
 def _cache_prefix(article) -> str:
     accepting = int(article.is_accepting_comments)  # Reply links come and go with it
     per_page = settings.THREADS_PER_PAGE
-    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}"
+    # The article's birth, to the microsecond: ids and versions start over in another database (a
+    # restored backup, a test database made anew) while a shared cache (Redis) keeps its entries;
+    # without it a thread of that database with the same tree_id and version was served the old
+    # database's HTML.
+    born = int(article.created_at.timestamp() * 1_000_000)
+    return f"thread:{RENDER_VERSION}:{settings.COMMENT_DISPLAY_DEPTH}:{per_page}:{accepting}:{born}"
 
 
 def thread_cache_key(article, tree_id: int) -> str:

@@ -207,9 +207,7 @@ def test_after_a_burst_of_writes_a_crawl_finds_every_acknowledged_comment_exactl
     deepest = (
         Comment.objects.filter(article=article).order_by("-level").values_list("level", flat=True).first()
     )
-    assert (
-        len(acknowledged) > 30 and deepest > settings.COMMENT_DISPLAY_DEPTH
-    )  # the burst reached continue pages
+    assert deepest > settings.COMMENT_DISPLAY_DEPTH  # the burst reached continue pages
     assert set(acknowledged) <= approved
     for seen in crawls:
         assert set(seen) == approved | {hot.pk}

@@ -1,6 +1,7 @@
 """Thread HTML is cached per thread version; what differs per reader never is."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles.models import Article
 from comments import services
 from comments.generator import generate_discussion
 from comments.models import Comment
@@ -219,3 +221,21 @@ def test_shared_page_gives_every_request_a_fresh_form_stamp(busy_article):
     shown_at = [float(signing.loads(stamp, salt=STAMP_SALT)) for stamp in stamps]
     assert stamps[0] != stamps[1]
     assert all(abs(time.time() - moment) < 60 for moment in shown_at)  # not the cached render's time
+
+
+def test_an_entry_another_database_left_under_the_same_thread_id_and_version_is_never_served(client):
+    from comments.discussion import thread_cache_key
+
+    article = ArticleFactory()
+    root = CommentFactory(article=article, body="This database's words")
+    version = Comment.objects.get(pk=root.pk).thread_version
+    # What a shared cache (Redis) still holds from another database whose ids and versions were
+    # the same: a restored backup, a test database made anew. Its article was born at another time.
+    elsewhere = Article(pk=article.pk, comments_open=article.comments_open, published_at=article.published_at,
+                        created_at=article.created_at - timedelta(days=3))  # fmt: skip
+    foreign = ('<li id="comment-1">Another database\'s words</li>', "", None)
+    cache.set(thread_cache_key(elsewhere, root.tree_id), (version, foreign))
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert "Another database" not in page and "This database" in page
