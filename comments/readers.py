@@ -98,12 +98,12 @@ def own_posted(request) -> frozenset[int]:
 
 
 def reporter_key(request) -> str:
-    """Who is reporting: the account when signed in, else the browser session (created if need be)."""
+    """Who is reporting: the account when signed in; a guest counts by network (the report
+    service keys them "net:<network>"), so no session is made for them: a session row per guest
+    report was a database write anyone could cause at will."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    if request.session.session_key is None:
-        request.session.save()
-    return f"session:{request.session.session_key}"
+    return "guest"
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,14 @@ def test_hidden_or_unknown_comments_cannot_be_reported(client):
     assert report(client, pending).status_code == 404
     assert client.get(reverse("comments:report", args=[999999])).status_code == 404
     assert not Report.objects.exists()
+
+
+def test_a_guest_report_writes_no_session(client):
+    from django.contrib.sessions.models import Session
+
+    comment = CommentFactory()
+
+    response = client.post(reverse("comments:report", args=[comment.pk]), {"reason": "spam"})
+
+    assert response.status_code == 302 and Report.objects.filter(comment=comment).exists()
+    assert not Session.objects.exists()
