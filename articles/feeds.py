@@ -49,6 +49,15 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
 class ArticleCommentsFeed(Feed):
     feed_type = Rss201rev2Feed
 
+    def __call__(self, request, *args, **kwargs):
+        # No Last-Modified: it would be the newest comment's created_at, stamped before its commit,
+        # so a reply that commits after a newer one (or in the same second) would leave it
+        # unchanged, and a reader polling with If-Modified-Since alone would be answered 304
+        # without that reply (issue 14). The ETag (urls.py: conditional_page) follows the content.
+        response = super().__call__(request, *args, **kwargs)
+        del response.headers["Last-Modified"]
+        return response
+
     def get_object(self, request, slug):
         return get_object_or_404(Article.objects.published(), slug=slug)
 

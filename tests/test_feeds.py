@@ -122,18 +122,24 @@ def test_pages_announce_their_feeds(client, article):
 
 @pytest.mark.parametrize("name", ["feed_rss", "feed_atom", "comments_rss", "comments_atom"])
 def test_feeds_answer_304_while_the_readers_copy_is_current(client, name):
+    comments = name.startswith("comments")
     article = ArticleFactory(published_at=timezone.now() - timedelta(days=1))
     CommentFactory(article=article, body="First")
     url = reverse(f"articles:{name}", **({"args": [article.slug]} if name.startswith("comments") else {}))
     first = client.get(url)
 
-    by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    since = first.get("Last-Modified", "Wed, 02 Dec 2099 00:00:00 GMT")
+    by_date = client.get(url, headers={"If-Modified-Since": since})
     by_tag = client.get(url, headers={"If-None-Match": first["ETag"]})
     CommentFactory(article=article, body="Second")
     ArticleFactory(title="Another")
     changed = client.get(url, headers={"If-None-Match": first["ETag"]})
 
-    assert first.status_code == 200 and first["Last-Modified"] and first["ETag"]
-    assert by_date.status_code == 304 and by_date.content == b""
+    assert first.status_code == 200 and first["ETag"]
+    # A discussion's feed sends no Last-Modified (articles/feeds.py): If-Modified-Since alone never
+    # answers 304 there, even with a date in the future.
+    assert ("Last-Modified" in first) is not comments
+    assert by_date.status_code == (200 if comments else 304)
+    assert comments or by_date.content == b""
     assert by_tag.status_code == 304 and by_tag.content == b""
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
