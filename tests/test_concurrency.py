@@ -10,6 +10,7 @@ import random
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -199,27 +200,6 @@ def test_a_twin_refused_by_the_unique_token_lands_on_the_first_comment(through):
     """The edited-email twin, made to happen: the second INSERT waits on the token's index entry."""
     article = ArticleFactory()
     token = uuid.uuid4()
-    first_inserted, release_first = threading.Event(), threading.Event()
-    first = {}
-
-    def hold_the_first_open():
-        try:
-            with transaction.atomic():
-                first["comment"] = services.post_comment(
-                    article=article,
-                    body="Twin",
-                    author_name="A",
-                    author_email="a@example.org",
-                    submission_token=token,
-                )
-                first_inserted.set()
-                release_first.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_first_open)
-    holder.start()
-    assert first_inserted.wait(10)
     twin = Post(body="Twin", parent=None, token=token, email="edited@example.org")
 
     def send_the_twin():
@@ -238,16 +218,47 @@ def test_a_twin_refused_by_the_unique_token_lands_on_the_first_comment(through):
         finally:
             connection.close()
 
-    sender = threading.Thread(target=send_the_twin)
-    sender.start()
-    wait_for_a_lock_wait()  # the twin's INSERT waits for the first transaction
-    release_first.set()
-    holder.join(10)
+    with first_comment_held_open(article=article, body="Twin", token=token) as first:
+        sender = threading.Thread(target=send_the_twin)
+        sender.start()
+        wait_for_a_lock_wait()  # the twin's INSERT waits for the first transaction
     sender.join(10)
 
     assert twin.status == 302 and twin.pk == first["comment"].pk
     assert Comment.objects.filter(submission_token=token).count() == 1
     assert find_tree_problems() == []
+
+
+@contextmanager
+def first_comment_held_open(*, article, body: str, token):
+    """A comment posted with this form token by another thread, its transaction held open (its
+    INSERT done, not committed) until the block ends; then committed. Yields {"comment": …}."""
+    inserted, release = threading.Event(), threading.Event()
+    first = {}
+
+    def hold_the_first_open():
+        try:
+            with transaction.atomic():
+                first["comment"] = services.post_comment(
+                    article=article,
+                    body=body,
+                    author_name="A",
+                    author_email="a@example.org",
+                    submission_token=token,
+                )
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_first_open)
+    holder.start()
+    assert inserted.wait(10)
+    try:
+        yield first
+    finally:
+        release.set()
+        holder.join(10)
 
 
 def wait_for_a_lock_wait(seconds: float = 10) -> None:

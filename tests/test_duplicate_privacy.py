@@ -4,14 +4,13 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from comments import services
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory
-from tests.test_concurrency import wait_for_a_lock_wait
+from tests.test_concurrency import first_comment_held_open, wait_for_a_lock_wait
 
 
 def post(client, article, REMOTE_ADDR="127.0.0.1", **data):  # noqa: N803 - the WSGI name
@@ -58,41 +57,21 @@ def test_a_twin_under_another_email_lands_without_the_firsts_edit_rights():
     """The race the unique token settles: the second INSERT waits for the first's commit."""
     article = ArticleFactory()
     token = uuid.uuid4()
-    first_inserted, release_first = threading.Event(), threading.Event()
-    first, twin = {}, Client()
-
-    def hold_the_first_open():
-        try:
-            with transaction.atomic():
-                first["comment"] = services.post_comment(
-                    article=article,
-                    body="Mine",
-                    author_name="A",
-                    author_email="a@example.org",
-                    submission_token=token,
-                )
-                first_inserted.set()
-                release_first.wait(10)
-        finally:
-            connection.close()
+    twin, answer = Client(), {}
 
     def send_the_twin():
         try:
-            first["twin"] = post(twin, article, body="Mine", email="attacker@example.org", token=str(token))
+            answer["twin"] = post(twin, article, body="Mine", email="attacker@example.org", token=str(token))
         finally:
             connection.close()
 
-    holder = threading.Thread(target=hold_the_first_open)
-    holder.start()
-    assert first_inserted.wait(10)
-    sender = threading.Thread(target=send_the_twin)
-    sender.start()
-    wait_for_a_lock_wait()
-    release_first.set()
-    holder.join(10)
+    with first_comment_held_open(article=article, body="Mine", token=token) as first:
+        sender = threading.Thread(target=send_the_twin)
+        sender.start()
+        wait_for_a_lock_wait()
     sender.join(10)
     pk = first["comment"].pk
 
-    assert first["twin"].status_code == 302 and first["twin"]["Location"].endswith(f"#comment-{pk}")
+    assert answer["twin"].status_code == 302 and answer["twin"]["Location"].endswith(f"#comment-{pk}")
     assert twin.get(reverse("comments:edit", args=[pk])).status_code == 403
     assert Comment.objects.get(pk=pk).body == "Mine"
