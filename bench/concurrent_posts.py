@@ -52,6 +52,12 @@ def parse_args(argv=None):
     parser.add_argument("--hot", type=float, default=0.0, help="Share of posts into one hot thread.")
     parser.add_argument("--top-level", type=float, default=0.0, help="Share of new top-level comments.")
     parser.add_argument(
+        "--reply-page",
+        action="store_true",
+        help="Each reply GETs its reply page (the no-JS writer's form: fresh token and stamp) and POSTs "
+        "that form, each on a new connection (issue 23's scenario).",
+    )
+    parser.add_argument(
         "--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's, 2 a core, gthread)"
     )
     parser.add_argument("--port", type=int, default=8300)
@@ -225,14 +231,37 @@ class Writers:
                     parent = rng.choice(into)
             body = f"Bench {self.run} {number}-{n}: a considered reply."
             token = str(uuid.uuid4())
+            action = form.action
+            fields = form.fields
+            if self.args.reply_page and parent is not None:
+                # What a writer without JavaScript does: open the reply page, send its form.
+                status, headers, page = request(
+                    self.args.port, "GET", f"/comments/{parent}/reply/", headers={"Cookie": cookie}
+                )
+                reply_form = FormFields()
+                reply_form.feed(page.decode())
+                if status != 200 or not reply_form.action:
+                    failed = {
+                        "body": body,
+                        "parent": parent,
+                        "token": None,
+                        "pk": None,
+                        "at": time.monotonic(),
+                    }
+                    with self.lock:
+                        self.sent.append({**failed, "status": f"reply page {status}"})
+                    n += 1
+                    continue
+                action, fields = reply_form.action, reply_form.fields
+                token = fields.get("token") or token
             # Each writer is its own guest: one shared address would serialise all writers on one
             # author's lock (protection.duplicates.lock_author), which no crowd of readers does.
-            fields = {**form.fields, "body": body, "name": f"Writer {number}", "email": f"w{number}@x.org",
+            fields = {**fields, "body": body, "name": f"Writer {number}", "email": f"w{number}@x.org",
                       "parent": "" if parent is None else str(parent), "token": token}  # fmt: skip
             record = {"body": body, "parent": parent, "token": token, "status": None, "pk": None}
             try:
                 status, headers, _ = request(
-                    self.args.port, "POST", form.action, body=urlencode(fields), headers=post_headers
+                    self.args.port, "POST", action, body=urlencode(fields), headers=post_headers
                 )
                 record["status"] = status
                 if status == 302 and "#comment-" in headers.get("Location", ""):

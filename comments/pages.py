@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from articles.models import Article
 from comments import ownership
 from comments.discussion import RENDER_VERSION
+from comments.forms import CommentForm
 from comments.models import Comment
 from comments.readers import own_pending
 from comments.render import render_items
@@ -23,6 +24,7 @@ from config.prepared import PreparedValues
 from pagecache.snapshot import one_snapshot
 from pagecache.splice import SplicedPage, accepts_gzip
 from pagecache.store import shared_entry, shared_response
+from protection.forms import STAMP
 
 
 def visible_comment(pk) -> Comment:
@@ -79,21 +81,50 @@ _thread_state = PreparedValues(
 )
 
 
+def _shared_state(pk) -> tuple:
+    """What a page about one comment shows (its thread and its article), for readers without a session."""
+    row = _thread_state.first(pk=pk, now=timezone.now())
+    if row is None:
+        raise Http404("No published comment has this address.")
+    version, article_id, updated_at, comments_open, closes_at, published_at = row
+    article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
+    accepting = article.is_accepting_comments
+    return (pk, version, article_id, updated_at.timestamp(), accepting, settings.COMMENT_DISPLAY_DEPTH)
+
+
 def shared_thread_page(request, pk):
     """The permalink page as every reader without a session sees it (pagecache.store)."""
-
-    def load_state():
-        row = _thread_state.first(pk=pk, now=timezone.now())
-        if row is None:
-            raise Http404("No published comment has this address.")
-        version, article_id, updated_at, comments_open, closes_at, published_at = row
-        article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
-        accepting = article.is_accepting_comments
-        return (pk, version, article_id, updated_at.timestamp(), accepting, settings.COMMENT_DISPLAY_DEPTH)
 
     def render_page(placeholders):
         response = thread_page(request, pk, pending=frozenset())
         return SplicedPage.build(response.content.decode(), placeholders), response.status_code
 
-    entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", load_state, render_page)
+    entry = shared_entry(f"threadpage:{RENDER_VERSION}:{pk}", lambda: _shared_state(pk), render_page)
+    return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def reply_page(request, parent, *, placeholders=None):
+    """Reply without JavaScript: the parent quoted, then the form. For the shared page the
+    per-request values of the form (CSRF token, form token, stamp) are placeholders."""
+    article = parent.article
+    context = {"article": article, "parent": parent, "form": None}
+    if parent.is_approved and article.is_accepting_comments:
+        initial = {"parent": parent.pk}
+        if placeholders is not None:
+            initial.update({"token": placeholders["token"], STAMP: placeholders["stamp"]})
+            context["csrf_token"] = placeholders["csrf"]
+        context["form"] = CommentForm(article=article, user=request.user, initial=initial)
+    return render(request, "comments/reply.html", context)
+
+
+def shared_reply_page(request, pk):
+    """The reply page as every reader without a session sees it: labelled like the permalink
+    page (the parent's thread version and its article), so a writer without JavaScript opens
+    it with one query and no rendering (issue 23)."""
+
+    def render_page(placeholders):
+        response = reply_page(request, visible_comment(pk), placeholders=placeholders)
+        return SplicedPage.build(response.content.decode(), placeholders), response.status_code
+
+    entry = shared_entry(f"replypage:{RENDER_VERSION}:{pk}", lambda: _shared_state(pk), render_page)
     return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))

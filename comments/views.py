@@ -15,7 +15,7 @@ from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
 from comments.markup import render_markdown
 from comments.models import Comment
-from comments.pages import shared_thread_page, thread_page, visible_comment
+from comments.pages import reply_page, shared_reply_page, shared_thread_page, thread_page, visible_comment
 from comments.readers import remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.render import render_items
 from comments.services import (
@@ -141,22 +141,23 @@ def comment_thread(request, pk):
 @require_GET
 def reply(request, pk):
     """Reply without JavaScript: the parent quoted, then the form. The script asks for the form alone."""
-    parent = visible_comment(pk)
-    article = parent.article
-    form = None
-    open_for_replies = parent.is_approved and article.is_accepting_comments
-    if open_for_replies:
-        auto_id = reply_auto_id(parent.pk) if wants_fragment(request) else "id_%s"
-        form = CommentForm(article=article, user=request.user, initial={"parent": parent.pk}, auto_id=auto_id)
-    if wants_fragment(request):
-        if form is None:
-            response = HttpResponse('<p class="notice">This comment cannot take replies.</p>', status=409)
-        else:
-            response = _form_fragment(request, form, article, status=200)
-    else:
-        response = render(
-            request, "comments/reply.html", {"article": article, "parent": parent, "form": form}
+    if not wants_fragment(request):
+        response = (
+            shared_reply_page(request, pk) if is_shared(request) else reply_page(request, visible_comment(pk))
         )
+    else:
+        parent = visible_comment(pk)
+        article = parent.article
+        if parent.is_approved and article.is_accepting_comments:
+            form = CommentForm(
+                article=article,
+                user=request.user,
+                initial={"parent": parent.pk},
+                auto_id=reply_auto_id(parent.pk),
+            )
+            response = _form_fragment(request, form, article, status=200)
+        else:
+            response = HttpResponse('<p class="notice">This comment cannot take replies.</p>', status=409)
     patch_vary_headers(response, ["Accept", "X-Requested-With"])
     return response
 

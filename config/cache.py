@@ -80,6 +80,16 @@ class FailoverRedisCache(RedisCache):
     delete_many = _failing_over("delete_many")
     clear = _failing_over("clear")
 
+    def failing_over(self, primary_call, fallback_call):
+        """primary_call(this cache) on Redis, or fallback_call(the local-memory stand-in) while
+        Redis does not answer: for work beyond the cache API (the rate limiter's script)."""
+        if _down_until.get(self._breaker, 0.0) <= time.monotonic():
+            try:
+                return primary_call(self)
+            except UNREACHABLE as error:
+                self._went_down(error)
+        return fallback_call(self._fallback)
+
     @property
     def primary(self) -> "_Primary":
         """This cache without the fallback: its calls raise when Redis does not answer."""

@@ -100,7 +100,8 @@ def test_page_cache_churn_never_evicts_a_rate_limit_slot(client, article, abuse_
     assert Comment.objects.count() == 1
 
 
-def test_eleventh_comment_in_an_hour_is_refused_until_the_hour_ends(client, article, abuse_protection, clock):
+def test_an_hourly_budget_of_ten_refills_one_every_six_minutes(client, article, abuse_protection, clock):
+    # GCRA: 10/h is a budget of ten that refills one every 360 s (issue 23).
     for n in range(10):
         assert post(client, article, f"Thought {n}").status_code == 302
         clock.now += 20
@@ -108,9 +109,48 @@ def test_eleventh_comment_in_an_hour_is_refused_until_the_hour_ends(client, arti
     response = post(client, article, "Thought 11")
 
     assert response.status_code == 429
-    assert response["Retry-After"] == str(3600 - 200)
-    assert "Please wait 57 minutes" in response.text
+    assert response["Retry-After"] == str(360 - 200)  # one attempt is back in the budget at 360 s
+    assert "Please wait 3 minutes" in response.text
     assert Comment.objects.count() == 10
+    clock.now += 360 - 200 - 1
+    assert post(client, article, "Thought 11, one second early").status_code == 429
+    clock.now += 1
+    assert post(client, article, "Thought 11").status_code == 302
+    clock.now += 20
+    assert post(client, article, "Thought 12, before the next refill").status_code == 429
+    assert Comment.objects.count() == 11
+
+
+def test_a_steady_writer_gets_the_rate_and_no_more(abuse_protection, clock):
+    abuse_protection.RATE_LIMITS = {"comment": {"account": "10/h"}}
+    factory = RequestFactory()
+    admitted = 0
+    for _ in range(3 * 60):  # one attempt a minute for three hours
+        try:
+            ratelimit.hit(_with_user(factory.post("/")), "comment", account="email:steady@example.org")
+            admitted += 1
+        except ratelimit.RateLimited:
+            pass
+        clock.now += 60
+
+    assert admitted == 10 + 29  # the first budget, then one every 6 minutes (at 6, 12, ..., 174)
+
+
+@pytest.mark.parametrize("limit", ["10/h", "1000/h", "100000/h"])
+def test_a_check_reads_one_key_per_identity_whatever_the_limit(abuse_protection, limit, monkeypatch):
+    from django.core.cache import caches
+
+    abuse_protection.RATE_LIMITS = {"comment": {"account": f"{limit},5/d", "ip": limit}}
+    backend = caches["ratelimit"]
+    read = []
+    get_many = backend.get_many
+    monkeypatch.setattr(
+        backend, "get_many", lambda keys, **kw: read.append(len(set(keys))) or get_many(keys, **kw)
+    )
+
+    ratelimit.hit(_with_user(RequestFactory().post("/")), "comment", account="email:any@example.org")
+
+    assert read == [2]  # the address's key and the account's, each with all of its rates
 
 
 def test_refused_attempts_do_not_use_up_the_hourly_quota(client, article, abuse_protection, clock):
@@ -170,7 +210,7 @@ def test_rates_come_from_settings(client, article, abuse_protection, clock):
     response = post(client, article, "Quick 4")
 
     assert response.status_code == 429
-    assert response["Retry-After"] == "60"
+    assert response["Retry-After"] == "20"  # 3/m: the budget refills one every 20 s
 
 
 def test_rate_limit_refusal_is_logged_once_per_minute(client, article, abuse_protection, clock):
