@@ -3,13 +3,18 @@ reader, or shared by every reader without a session (pagecache.store), labelled 
 comment's thread_version, which the triggers of migration comments 0011 bump on every write.
 """
 
+import copy
 import datetime
+import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles.models import Article
@@ -17,13 +22,14 @@ from comments import ownership
 from comments.discussion import RENDER_VERSION
 from comments.forms import CommentForm
 from comments.models import Comment
-from comments.readers import own_pending
+from comments.readers import OWN_COOKIE, own_pending
 from comments.render import render_items
+from comments.templatetags.threadline import avatar, reltime
 from comments.tree_items import subtree_items
 from config.prepared import PreparedValues
 from pagecache.snapshot import one_snapshot
-from pagecache.splice import SplicedPage, accepts_gzip
-from pagecache.store import shared_entry, shared_response
+from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
+from pagecache.store import SHARED_PAGE_CACHE_SECONDS, SharedEntry, fillers, shared_entry, shared_response
 from protection.forms import STAMP
 
 
@@ -103,28 +109,116 @@ def shared_thread_page(request, pk):
     return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
-def reply_page(request, parent, *, placeholders=None):
-    """Reply without JavaScript: the parent quoted, then the form. For the shared page the
-    per-request values of the form (CSRF token, form token, stamp) are placeholders."""
+def quote_html(*, author_name: str, created_at, body_html: str, shown: bool) -> str:
+    """The parent comment as the reply page quotes it (its time relative to now)."""
+    body = body_html if shown else '<p class="placeholder">This comment is no longer shown.</p>'
+    return (
+        f'<figure class="quoted-comment"><figcaption class="comment-meta">{avatar(author_name)}'
+        f'<span class="author">{escape(author_name)}</span> wrote {reltime(created_at)}:</figcaption>'
+        f"<blockquote>{body}</blockquote></figure>"
+    )
+
+
+def reply_page(request, parent, *, slots=None):
+    """Reply without JavaScript: the parent quoted, then the form. With slots, the shared
+    frame: placeholders for the parent (its pk, name and quote) and the form's per-request values."""
     article = parent.article
     context = {"article": article, "parent": parent, "form": None}
+    if slots is None:
+        context["parent_name"] = parent.author_name
+        context["quote"] = mark_safe(
+            quote_html(
+                author_name=parent.author_name,
+                created_at=parent.created_at,
+                body_html=parent.body_html,
+                shown=parent.is_approved,
+            )
+        )
+    else:
+        context["parent_name"] = slots["name"]
+        context["quote"] = mark_safe(slots["quote"])
     if parent.is_approved and article.is_accepting_comments:
         initial = {"parent": parent.pk}
-        if placeholders is not None:
-            initial.update({"token": placeholders["token"], STAMP: placeholders["stamp"]})
-            context["csrf_token"] = placeholders["csrf"]
+        if slots is not None:
+            initial.update({"token": slots["token"], STAMP: slots["stamp"]})
+            context["csrf_token"] = slots["csrf"]
         context["form"] = CommentForm(article=article, user=request.user, initial=initial)
     return render(request, "comments/reply.html", context)
 
 
+# What the reply page shows of its parent and article, for readers without a session: one query.
+_reply_state = PreparedValues(
+    lambda pk, now: Comment.objects.filter(pk=pk, article__in=Article.objects.published(now=now)).values_list(
+        "status",
+        "author_name",
+        "body_html",
+        "created_at",
+        "article_id",
+        "article__updated_at",
+        "article__comments_open",
+        "article__comments_close_at",
+        "article__published_at",
+    ),  # fmt: skip
+    pk=-918_273_645,
+    now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
+)
+REPLY_SLOTS = ("name", "quote")
+
+
+def reply_page_is_shared(request) -> bool:
+    """Whether this request gets the shared reply page: as pagecache.store.is_shared, but a
+    guest's own-comments cookie does not make it personal (the page shows none of them)."""
+    personal = set(settings.PAGECACHE_PERSONAL_COOKIES) - {OWN_COOKIE}
+    return settings.THREAD_CACHE_ENABLED and not any(name in request.COOKIES for name in personal)
+
+
 def shared_reply_page(request, pk):
-    """The reply page as every reader without a session sees it: labelled like the permalink
-    page (the parent's thread version and its article), so a writer without JavaScript opens
-    it with one query and no rendering (issue 23)."""
-
-    def render_page(placeholders):
-        response = reply_page(request, visible_comment(pk), placeholders=placeholders)
-        return SplicedPage.build(response.content.decode(), placeholders), response.status_code
-
-    entry = shared_entry(f"replypage:{RENDER_VERSION}:{pk}", lambda: _shared_state(pk), render_page)
+    """The reply page of every reader without a session (issue 23: what a writer without
+    JavaScript opens before each reply): one query and a join of bytes. The page is the
+    article's reply frame (the form, cached until the article changes: pagecache.splice) with the
+    parent's pk, name and quote put in; the quote is made for this request (its relative time),
+    so nothing here can be stale."""
+    row = _reply_state.first(pk=pk, now=timezone.now())
+    if row is None:
+        raise Http404("No published comment has this address.")
+    status, author_name, body_html, created_at, article_id, updated_at, *accepting = row
+    comments_open, closes_at, published_at = accepting
+    article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
+    if status != Comment.Status.APPROVED or not article.is_accepting_comments:
+        return reply_page(request, visible_comment(pk))  # "cannot take replies": rare, not kept
+    frame = _reply_frame(request, article_id, updated_at)
+    name = escape(author_name).encode()
+    quote = quote_html(
+        author_name=author_name, created_at=created_at, body_html=body_html, shown=True
+    ).encode()
+    page = frame.page.assemble(
+        {
+            "pk": [(str(pk).encode(), stored_block(str(pk).encode()))],
+            "name": [(name, stored_block(name))],
+            "quote": [(quote, deflate_segment(quote, level=1))],
+        }
+    )
+    entry = SharedEntry(frame.state, page)
     return shared_response(request, entry, gzip=accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def _reply_frame(request, article_id: int, updated_at) -> SharedEntry:
+    """The reply page of an article with placeholders for its parent, made once per article state."""
+    key = f"replyframe:{RENDER_VERSION}:{article_id}"
+    state = (article_id, updated_at.timestamp())
+    frame = cache.get(key)
+    if frame is None or frame.state != state:
+        article = Article.objects.get(pk=article_id)
+        # A parent pk of digits that appear nowhere else: the URLs and the form carry it as a pk.
+        fake_pk = 10**17 + secrets.randbelow(9 * 10**17)
+        slots = {
+            **{name: secrets.token_hex(16) for name in (*fillers(), *REPLY_SLOTS)},
+            "pk": str(fake_pk),
+        }
+        parent = Comment(pk=fake_pk, article=article, status=Comment.Status.APPROVED)
+        frame_request = copy.copy(request)
+        frame_request.path = reverse("comments:reply", args=[fake_pk])  # "log in" comes back here
+        response = reply_page(frame_request, parent, slots=slots)
+        frame = SharedEntry(state, SplicedPage.build(response.content.decode(), slots))
+        cache.set(key, frame, SHARED_PAGE_CACHE_SECONDS)
+    return frame

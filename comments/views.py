@@ -15,7 +15,14 @@ from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
 from comments.markup import render_markdown
 from comments.models import Comment
-from comments.pages import reply_page, shared_reply_page, shared_thread_page, thread_page, visible_comment
+from comments.pages import (
+    reply_page,
+    reply_page_is_shared,
+    shared_reply_page,
+    shared_thread_page,
+    thread_page,
+    visible_comment,
+)
 from comments.readers import remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.render import render_items
 from comments.services import (
@@ -142,9 +149,10 @@ def comment_thread(request, pk):
 def reply(request, pk):
     """Reply without JavaScript: the parent quoted, then the form. The script asks for the form alone."""
     if not wants_fragment(request):
-        response = (
-            shared_reply_page(request, pk) if is_shared(request) else reply_page(request, visible_comment(pk))
-        )
+        if reply_page_is_shared(request):
+            response = shared_reply_page(request, pk)
+        else:
+            response = reply_page(request, visible_comment(pk))
     else:
         parent = visible_comment(pk)
         article = parent.article
