@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,11 +26,11 @@ from comments import ownership
 from comments.models import Comment
 from comments.readers import NO_READER, Reader
 from comments.render import render_items
-from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, structured_comments
+from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, cap_thread, structured_comments
 from pagecache.splice import deflate_segment
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {
@@ -165,7 +166,24 @@ def render_threads(
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
-    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).values_list(*RENDERED_FIELDS)
+    # A comment's lft + level is 2 x its place in its thread's reading order + 1 (locations.py).
+    limit = 2 * settings.THREAD_COMMENTS_SHOWN
+    past = (
+        Comment.objects.filter(tree_id=OuterRef("tree_id"), status=Comment.Status.APPROVED)
+        .alias(position=F("lft") + F("level"))
+        .filter(position__gt=limit)
+        .order_by()
+        .values("tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth)
+        .alias(position=F("lft") + F("level"))
+        .filter(position__lte=limit)
+        .annotate(more_approved=Case(When(parent=None, then=Coalesce(Subquery(past), 0)), default=0))
+        .values_list(*RENDERED_FIELDS, "more_approved")
+    )
     for row in rows.order_by("tree_id", "lft"):
         comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
@@ -177,6 +195,7 @@ def render_threads(
             pending = reader.pending
             editable, deletable = ownership.own_comment_pks(reader.request, comments)
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
+        cap_thread(items)
         html = render_items(article, items, editable=editable, deletable=deletable)
         version = comments[0].thread_version if comments and comments[0].parent_id is None else None
         rendered[tree_id] = (html, structured_comments(items), version)

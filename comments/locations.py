@@ -16,9 +16,11 @@ def comment_location(
     comment: Comment, *, roots_before: int | None = None, continue_anchor: int | None = None
 ) -> str:
     """Where a comment is shown: its article page (the right page of threads) or, past the
-    display depth, the page of the thread that continues there. One query, unless the caller
-    knows already how many threads come before the comment's, or which comment its continue
-    page starts at (a reply's parent, read under the thread's lock: comments.services.posting)."""
+    display depth, the page of the thread that continues there; past the comments an article
+    page shows of a thread (the (lft + level - 1) / 2-th in reading order), its own page. One
+    query, unless the caller knows already how many threads come before the comment's, or which
+    comment its continue page starts at (a reply's parent, read under the thread's lock:
+    comments.services.posting)."""
     depth = settings.COMMENT_DISPLAY_DEPTH
     if comment.level >= depth:
         # Continue pages start at levels depth-1, 2(depth-1), …: the last one above it.
@@ -41,6 +43,9 @@ def comment_location(
         if anchor is None:  # deleted meanwhile: the article is where it was
             return comment.article.get_absolute_url()
         return f"{reverse('comments:thread', args=[anchor])}#comment-{comment.pk}"
+    if comment.lft + comment.level > 2 * settings.THREAD_COMMENTS_SHOWN:
+        # Past the comments an article page shows of a thread (comments.discussion): its own page.
+        return f"{comment.get_absolute_url()}#comment-{comment.pk}"
     before = roots_before
     if before is None:
         before = (

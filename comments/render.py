@@ -61,18 +61,17 @@ def render_items(
         parent = "" if comment.parent_id is None else comment.parent_id
         if pk == highlight:
             append(
-                f'<li class="comment depth-{comment.level} highlight" id="comment-{pk}" '
-                f'data-parent="{parent}" aria-current="true">'
+                f'<li class="comment highlight" id="comment-{pk}" data-parent="{parent}" aria-current="true">'
             )
         else:
-            append(f'<li class="comment depth-{comment.level}" id="comment-{pk}" data-parent="{parent}">')
+            append(f'<li class="comment" id="comment-{pk}" data-parent="{parent}">')
         if comment.is_approved or item.awaiting:
             author = escape(comment.author_name)
             colour, initials = avatar_parts(comment.author_name)
             append(
                 f'<header class="comment-meta"><span class="author c{colour}" data-initials="{initials}">'
                 f"{author}</span> "
-                f'<a class="permalink" href="{thread_url.format(pk=pk)}">'
+                f'<a href="{thread_url.format(pk=pk)}">'
                 f"{time_element(comment.created_at.astimezone(zone))}</a>"
             )
             if comment.edited_at:
@@ -94,10 +93,10 @@ def render_items(
                 if pk in deletable:
                     actions.append(f'<a href="{delete_url.format(pk=pk)}" class="delete-link">Delete</a>')
                 actions.append(
-                    f'<a href="{report_url.format(pk=pk)}" class="report-link" rel="nofollow" '
+                    f'<a href="{report_url.format(pk=pk)}" rel="nofollow" '
                     f'aria-label="Report comment by {author}">Report</a>'
                 )
-                append(f'<p class="comment-actions">{" · ".join(actions)}</p>')
+                append(f'<p class="comment-actions">{" ".join(actions)}</p>')
         elif comment.status == comment.Status.DELETED:
             append('<p class="placeholder">This comment was deleted by its author.</p>')
         elif comment.status == comment.Status.PENDING:
@@ -114,6 +113,18 @@ def render_items(
             append(
                 f'<details class="thread-toggle" open><summary>{_replies(item.shown_replies)}</summary>'
                 '<ol class="replies">'
+            )
+        elif item.more_replies:  # the thread's last item shown on an article page: the rest on its page
+            more = item.more_replies
+            link = (
+                f'<p class="continue"><a href="{thread_url.format(pk=item.thread_root)}">'
+                f"{more} more {'reply' if more == 1 else 'replies'} in this thread</a></p>"
+            )
+            closes = len(item.closes)
+            append(
+                ("</li>" + "</ol></details></li>" * (closes - 1) + "</ol></details>" if closes else "")
+                + link
+                + "</li>"
             )
         else:
             append("</li>" + "</ol></details></li>" * len(item.closes))

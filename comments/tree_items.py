@@ -13,7 +13,7 @@ from comments.models import Comment
 from comments.render import url_pattern
 from comments.templatetags.threadline import script_safe_json
 
-STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
+STRUCTURED_TEXT_CHARS = 200  # a top-level comment's text in the page's JSON-LD
 # What rendering a thread reads: not the email, IP or user agent (body: the JSON-LD excerpt).
 RENDERED_FIELDS = [
     "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
@@ -21,14 +21,14 @@ RENDERED_FIELDS = [
 ]  # fmt: skip
 
 
-class RenderedComment(namedtuple("RenderedComment", RENDERED_FIELDS)):
+class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_approved"])):
     """A comment as a thread's rendering reads it, straight from its row: no model instance.
 
     Building Comment instances (Django's and django-mptt's set-up per instance) was a third
     of the time of rendering a page of threads with nothing cached.
     """
 
-    __slots__ = ()
+    __slots__ = ()  # more_approved: on a top comment, its thread's approved replies past the first shown
     Status = Comment.Status
     is_approved = Comment.is_approved  # the model's own properties: they read only row fields
     reply_count = Comment.reply_count
@@ -42,19 +42,24 @@ class ThreadItem:
     opens: bool = False  # its replies follow, inside it
     closes: range = field(default_factory=lambda: range(0))  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
+    more_replies: int = 0  # on a thread's last item: replies past THREAD_COMMENTS_SHOWN
+    thread_root: int | None = None  # with more_replies: the top comment, whose page shows them
     awaiting: bool = False  # the reader's own comment, held for review: shown to them alone
     shown_replies: int = 0  # replies shown inside it: what collapsing it hides
 
 
 def structured_comments(items: list[ThreadItem]) -> str:
-    """schema.org Comment entries for the shown, approved comments, as a fragment of JSON (the
-    entries, comma-separated) ready for a <script>: site-relative @ids, made absolute by
-    articles.structured_data. Cached with the thread: a page joins its threads' fragments."""
+    """schema.org Comment entries for the shown, approved top-level comments, as a fragment of
+    JSON (the entries, comma-separated) ready for a <script>: site-relative @ids, made absolute by
+    articles.structured_data. Cached with the thread: a page joins its threads' fragments.
+
+    Top-level only (issue 23): every reply's excerpt again was a third of a long page's bytes;
+    the article's commentCount still counts them all."""
     thread_url = url_pattern("comments:thread")
     entries = []
     for item in items:
         comment = item.comment
-        if not comment.is_approved:
+        if not comment.is_approved or comment.parent_id is not None:
             continue
         entry = {
             "@type": "Comment",
@@ -66,10 +71,17 @@ def structured_comments(items: list[ThreadItem]) -> str:
             if len(comment.body) <= STRUCTURED_TEXT_CHARS
             else comment.body[: STRUCTURED_TEXT_CHARS - 1] + "…",
         }
-        if comment.parent_id:
-            entry["parentItem"] = {"@id": thread_url.format(pk=comment.parent_id)}
         entries.append(entry)
     return script_safe_json(entries)[1:-1]
+
+
+def cap_thread(items: list[ThreadItem]) -> None:
+    """Mark the last item of a thread read up to THREAD_COMMENTS_SHOWN with the approved replies
+    past them (read with it: comments.discussion.render_threads), which the article page links
+    to the thread's own page."""
+    if items and items[0].comment.parent_id is None and items[0].comment.more_approved:
+        items[-1].more_replies = items[0].comment.more_approved
+        items[-1].thread_root = items[0].comment.pk
 
 
 def subtree_items(comment: Comment, own_pending: frozenset[int] = frozenset()) -> list[ThreadItem]:

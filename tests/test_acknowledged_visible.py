@@ -123,26 +123,36 @@ def form_post(base: str, slug: str, parent: int | None, body: str) -> int | None
     return int(response.headers["Location"].rsplit("#comment-", 1)[1])
 
 
-def crawl(base: str, slug: str) -> dict[int, int]:
+def crawl(base: str, slug: str) -> tuple[dict[int, int], set[int]]:
     """How many times each comment appears on the pages a crawler reaches from the article: its
-    pages of threads (each page once, however its links spell it) and their continue pages."""
+    pages of threads (each page once, however its links spell it) and their continue pages; and
+    which comments the pages of long threads ("N more replies": the whole thread again) show."""
     seen: dict[int, int] = {}
+    whole_threads: set[int] = set()
     todo, done = [f"/articles/{slug}/?page=1"], set()
     while todo:
         path = todo.pop()
         if path in done:
             continue
         done.add(path)
-        html = request(base + path).text
+        html = request(base + path.removeprefix("more:")).text
+        pks = map(int, re.findall(r'<li class="comment[^"]*" id="comment-(\d+)"', html))
+        if path.startswith("more:"):
+            whole_threads.update(pks)
+            continue
         anchor = re.search(r"/comments/(\d+)/$", path)
-        for pk in map(int, re.findall(r'<li class="comment[^"]*" id="comment-(\d+)"', html)):
+        for pk in pks:
             if anchor is None or pk != int(anchor.group(1)):  # a continue page repeats its anchor
                 seen[pk] = seen.get(pk, 0) + 1
         todo += [
             f"/articles/{slug}/?page={number}" for number in re.findall(r'href="\?[^"]*page=(\d+)"', html)
         ]
-        todo += re.findall(r'<p class="continue"><a href="(/comments/\d+/)"', html)
-    return seen
+        todo += re.findall(r'<p class="continue"><a href="(/comments/\d+/)">Continue', html)
+        todo += [
+            "more:" + url
+            for url in re.findall(r'<p class="continue"><a href="(/comments/\d+/)">\d+ more', html)
+        ]
+    return seen, whole_threads
 
 
 @pytest.mark.django_db(transaction=True)
@@ -209,6 +219,6 @@ def test_after_a_burst_of_writes_a_crawl_finds_every_acknowledged_comment_exactl
     )
     assert deepest > settings.COMMENT_DISPLAY_DEPTH  # the burst reached continue pages
     assert set(acknowledged) <= approved
-    for seen in crawls:
-        assert set(seen) == approved | {hot.pk}
+    for seen, whole_threads in crawls:
+        assert set(seen) | whole_threads == approved | {hot.pk}
         assert set(seen.values()) == {1}

@@ -199,7 +199,7 @@ def test_json_ld_carries_an_excerpt_of_long_comments(client, article):
     page = client.get(article.get_absolute_url()).text
 
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
-    assert len(data["comment"][0]["text"]) == 300 and data["comment"][0]["text"].endswith("…")
+    assert len(data["comment"][0]["text"]) == 200 and data["comment"][0]["text"].endswith("…")
 
 
 def test_shared_page_gives_every_request_a_fresh_form_stamp(busy_article):

@@ -132,7 +132,7 @@ def test_comment_thread_page_shows_ancestors_and_the_comment_highlighted(client,
 
     assert "The root says hello" in page
     assert [pk for pk, *_ in comment_elements(page)] == [reply.pk]
-    assert f'<li class="comment depth-1 highlight" id="comment-{reply.pk}"' in page
+    assert f'<li class="comment highlight" id="comment-{reply.pk}"' in page
 
 
 def test_deep_replies_continue_on_the_thread_page(client, article, settings):

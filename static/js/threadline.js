@@ -301,7 +301,10 @@
     // 50 at a time, each batch its own task: a 300-comment page never blocks a phone for long.
     (function batch(start) {
       times.slice(start, start + 50).forEach(function (time) {
-        if (!absoluteText.has(time)) absoluteText.set(time, time.textContent);
+        if (!absoluteText.has(time)) {
+          absoluteText.set(time, time.textContent);
+          if (!time.title) time.title = new Date(Date.parse(time.getAttribute("datetime"))).toLocaleString(); /* in the reader's time zone */
+        }
         var text = relativeText(Date.parse(time.getAttribute("datetime")), now) || absoluteText.get(time);
         if (time.textContent !== text) time.textContent = text; /* no change, no mutation: no loop */
       });
