@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from articles.models import published_article
 from articles.structured_data import article_structured_data
+from comments.best import best_state
 from comments.discussion import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 from comments.forms import CommentForm
 from comments.readers import reader_state
@@ -95,7 +96,7 @@ def shared_article_page(request, slug) -> HttpResponse:
         pages = max(1, -(-article.thread_count // settings.THREADS_PER_PAGE))
         if not (page.isdigit() and page == str(int(page)) and 1 <= int(page) <= pages):
             raise NotShared(article)  # ?page=x, 01 or past the end: answered as always, never kept
-        return page_state(article)
+        return page_state(article) + best_state(article, sort)  # Best: its snapshot's stamp too
 
     def render(placeholders):
         return _assembled_page(request, article, sort, placeholders), 200

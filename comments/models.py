@@ -153,3 +153,4 @@ from comments.moderation_models import (  # noqa: E402, F401
     ModerationVersion,
     Report,
 )
+from comments.vote_models import HelpfulVote  # noqa: E402, F401

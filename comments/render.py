@@ -37,6 +37,15 @@ def _replies(count: int) -> str:
     return f"{count} repl{'y' if count == 1 else 'ies'}"
 
 
+def helpful_button(pk: int, helpful: dict[int, int] | None) -> str:
+    """Issue 22: the comment's Helpful button, tied to the page's one form (templates/comments/
+    _helpful_form.html) by its form attribute: no token or form per comment. The count shows in the
+    Best order only, as of its last snapshot (comments.best)."""
+    count = helpful.get(pk) if helpful else None
+    label = f"Helpful ({count})" if count else "Helpful"
+    return f'<button form="helpful" name="comment" value="{pk}">{label}</button>'
+
+
 def render_items(
     article,
     items: list,
@@ -44,6 +53,7 @@ def render_items(
     highlight: int | None = None,
     editable: set[int] = frozenset(),
     deletable: set[int] = frozenset(),
+    helpful: dict[int, int] | None = None,
 ) -> str:
     """The HTML of a list of thread items (one or more threads, in page order)."""
     if not items:
@@ -89,6 +99,7 @@ def render_items(
                         f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
                         f'aria-label="Reply to {author}">Reply</a>'
                     )
+                actions.append(helpful_button(pk, helpful))
                 if pk in editable and pk in deletable:
                     actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')
                 if pk in deletable:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import views, vote_views
 
 app_name = "comments"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("helpful/", vote_views.helpful, name="helpful"),
 ]
