@@ -206,7 +206,7 @@ def render_threads(
             pending = reader.pending
             editable, deletable = ownership.own_comment_pks(reader.request, comments)
         version = comments[0].thread_version if comments and comments[0].parent_id is None else None
-        helpful = None
+        helpful = {}  # the Helpful button, no counts
         if snapshot is not None:
             comments, helpful = best.best_tree_order(comments, snapshot.scores), snapshot.shown
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)

@@ -39,9 +39,12 @@ def _replies(count: int) -> str:
 
 def helpful_button(pk: int, helpful: dict[int, int] | None) -> str:
     """Issue 22: the comment's Helpful button, tied to the page's one form (templates/comments/
-    _helpful_form.html) by its form attribute: no token or form per comment. The count shows in the
-    Best order only, as of its last snapshot (comments.best)."""
-    count = helpful.get(pk) if helpful else None
+    _helpful_form.html) by its form attribute: no token or form per comment. Only on pages with that
+    form (helpful not None: the article page); the counts show in the Best order only, as of its
+    last snapshot (comments.best)."""
+    if helpful is None:
+        return ""
+    count = helpful.get(pk)
     label = f"Helpful ({count})" if count else "Helpful"
     return f'<button form="helpful" name="comment" value="{pk}">{label}</button>'
 
@@ -99,7 +102,8 @@ def render_items(
                         f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
                         f'aria-label="Reply to {author}">Reply</a>'
                     )
-                actions.append(helpful_button(pk, helpful))
+                if helpful is not None:
+                    actions.append(helpful_button(pk, helpful))
                 if pk in editable and pk in deletable:
                     actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')
                 if pk in deletable:
