@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
 from comments import best, ownership
-from comments.models import Comment
+from comments.models import Comment, CommentPick
 from comments.readers import NO_READER, Reader
 from comments.render import render_items
 from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, structured_comments
@@ -194,10 +194,17 @@ def render_threads(
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
-    rows = Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth).values_list(*RENDERED_FIELDS)
-    for row in rows.order_by("tree_id", "lft"):
+    rows = (
+        Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth)
+        .annotate(is_picked=Exists(CommentPick.objects.filter(comment=OuterRef("pk"))))  # issue 22's badge
+        .values_list(*RENDERED_FIELDS, "is_picked")
+    )
+    picked = set()
+    for *row, is_picked in rows.order_by("tree_id", "lft"):
         comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
+        if is_picked:
+            picked.add(comment.pk)
     rendered = {}
     for tree_id, comments in threads.items():
         editable = deletable = frozenset()
@@ -210,6 +217,8 @@ def render_threads(
         if snapshot is not None:
             comments, helpful = best.best_tree_order(comments, snapshot.scores), snapshot.shown
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
-        html = render_items(article, items, editable=editable, deletable=deletable, helpful=helpful)
+        html = render_items(
+            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=frozenset(picked)
+        )
         rendered[tree_id] = (html, structured_comments(items), version)
     return rendered

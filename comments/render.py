@@ -49,6 +49,10 @@ def helpful_button(pk: int, helpful: dict[int, int] | None) -> str:
     return f'<button form="helpful" name="comment" value="{pk}">{label}</button>'
 
 
+# Issue 22: on the comments moderators featured only (comments.services.picking).
+PICK_BADGE = ' <strong class="pick-badge">Editor’s pick</strong>'
+
+
 def render_items(
     article,
     items: list,
@@ -57,6 +61,7 @@ def render_items(
     editable: set[int] = frozenset(),
     deletable: set[int] = frozenset(),
     helpful: dict[int, int] | None = None,
+    picked: frozenset[int] = frozenset(),
 ) -> str:
     """The HTML of a list of thread items (one or more threads, in page order)."""
     if not items:
@@ -90,6 +95,8 @@ def render_items(
             )
             if comment.edited_at:
                 append(' <span class="edited">edited</span>')
+            if pk in picked:
+                append(PICK_BADGE)
             if item.awaiting:
                 append(
                     ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'

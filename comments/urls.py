@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views, vote_views
+from comments import pick_views, views, vote_views
 
 app_name = "comments"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("helpful/", vote_views.helpful, name="helpful"),
+    path("picks/<slug:slug>/", pick_views.picks, name="picks"),
 ]
