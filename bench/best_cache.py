@@ -33,7 +33,11 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--votes-per-second", type=float, default=10)
-    parser.add_argument("--refresh", default="60,10,1", help="BEST_REFRESH_SECONDS values to measure")
+    parser.add_argument(
+        "--refresh",
+        default="60,10,1,0.1",
+        help="BEST_REFRESH_SECONDS values to measure (0.1: about one snapshot per vote, the baseline)",
+    )
     args = parser.parse_args()
     from bench.common import bench_database_url
 
@@ -54,8 +58,9 @@ def main() -> int:
         "| threads looked up | threads rendered | thread hit rate |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for refresh in (int(r) for r in args.refresh.split(",")):
-        row = measure(article, refresh=refresh, seconds=args.seconds, rate=args.votes_per_second)
+    for refresh in (float(r) for r in args.refresh.split(",")):
+        seconds = max(args.seconds, 2 * refresh + 5)  # at least two refreshes in the window
+        row = measure(article, refresh=refresh, seconds=seconds, rate=args.votes_per_second)
         print("| " + " | ".join(row) + " |")
     return 0
 
@@ -82,7 +87,7 @@ def prepare(size: int):
     return article
 
 
-def measure(article, *, refresh: int, seconds: float, rate: float) -> list[str]:
+def measure(article, *, refresh: float, seconds: float, rate: float) -> list[str]:
     from django.conf import settings
     from django.core.cache import cache
     from django.db import connection
@@ -130,11 +135,11 @@ def measure(article, *, refresh: int, seconds: float, rate: float) -> list[str]:
     stop = threading.Event()
 
     def voter():
-        rng, n = random.Random(refresh), 0
+        rng, n = random.Random(int(refresh * 10)), 0
         start = time.monotonic()
         try:
             while not stop.is_set():
-                toggle_helpful(comment=comments[rng.choice(pks)], voter=Voter(key=f"bench:{refresh}:{n}"))
+                toggle_helpful(comment=comments[rng.choice(pks)], voter=Voter(key=f"bench:{refresh:g}:{n}"))
                 n += 1
                 stop.wait(max(0.0, start + n / rate - time.monotonic()))
         finally:
@@ -163,8 +168,8 @@ def measure(article, *, refresh: int, seconds: float, rate: float) -> list[str]:
     looked_up = counts["looked_up"]  # only when the page is put together: a whole-page hit looks up none
     served_threads = requests * min(settings.THREADS_PER_PAGE, article.thread_count)
     return [
-        str(refresh),
-        str(requests),
+        f"{refresh:g}",
+        f"{requests} in {elapsed:.0f} s",
         f"{requests / elapsed:.0f}",
         str(counts["assembled"]),
         f"{100 * (1 - counts['assembled'] / requests):.2f} %",
