@@ -25,6 +25,7 @@ from comments.best import best_state
 from comments.discussion import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 from comments.forms import CommentForm
 from comments.readers import reader_state
+from comments.unread import NEW_SHOWN, mark_new, unread_for
 from config.site import site_origin
 from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
 from pagecache.store import shared_entry, shared_response
@@ -187,6 +188,10 @@ def render_article(
     }
     if frame_slots is None:
         context["threads"] = discussion.threads
+        if request.method == "GET" and request.user.is_authenticated:  # issue 22: new since the last visit
+            context["unread"] = unread_for(user=request.user, article=article)
+            context["unread_cap"] = NEW_SHOWN
+            context["threads"] = mark_new(discussion.threads, context["unread"])
         comments = discussion.structured if discussion.page.number == 1 else []  # the first page's
         context["structured_script"] = article_structured_data(request, article, comments)
         context["comment_count"] = article.comment_count

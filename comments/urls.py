@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import pick_views, views, vote_views
+from comments import pick_views, unread_views, views, vote_views
 
 app_name = "comments"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("helpful/", vote_views.helpful, name="helpful"),
     path("picks/<slug:slug>/", pick_views.picks, name="picks"),
+    path("read/<slug:slug>/", unread_views.mark_all_read, name="mark_read"),
 ]
