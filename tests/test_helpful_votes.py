@@ -229,3 +229,15 @@ def test_one_voter_pressing_sixteen_times_at_once_stores_at_most_one_vote():
     assert errors == []
     assert HelpfulVote.objects.filter(comment=comment).count() <= 1
     assert set(outcomes) <= {VoteOutcome.VOTED, VoteOutcome.UNDONE}
+
+
+def test_anonymising_a_guest_erases_their_votes(client, article):
+    from comments.services import anonymise_author
+
+    comment = CommentFactory(article=article)
+    own = guest_who_posted(client, article)
+    vote(client, comment)
+
+    anonymise_author(own)
+
+    assert not HelpfulVote.objects.exists()
