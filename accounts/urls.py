@@ -22,4 +22,5 @@ urlpatterns = [
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("accounts/replies/", views.replies_to_me, name="replies_to_me"),  # issue 22
 ]

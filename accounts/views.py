@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -70,3 +71,18 @@ class PasswordResetView(auth_views.PasswordResetView):
         except limits.RateLimited as error:
             return limits.too_many_requests(self.request, error)
         return redirect(self.get_success_url())
+
+
+@login_required
+def replies_to_me(request):
+    """Issue 22: the approved replies to the member's comments, by others, newest first: two
+    queries a page (the page, the paginator's count)."""
+    replies = (
+        Comment.objects.approved()
+        .filter(parent__user=request.user, article__in=Article.objects.published())
+        .exclude(user=request.user)
+        .select_related("article")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(replies, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/replies.html", {"page": page, "replies": page.object_list})

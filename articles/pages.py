@@ -21,9 +21,11 @@ from django.utils.translation import ngettext
 
 from articles.models import published_article
 from articles.structured_data import article_structured_data
+from comments.best import best_state
 from comments.discussion import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 from comments.forms import CommentForm
 from comments.readers import reader_state
+from comments.unread import NEW_SHOWN, mark_new, unread_for
 from config.site import site_origin
 from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
 from pagecache.store import shared_entry, shared_response
@@ -95,7 +97,7 @@ def shared_article_page(request, slug) -> HttpResponse:
         pages = max(1, -(-article.thread_count // settings.THREADS_PER_PAGE))
         if not (page.isdigit() and page == str(int(page)) and 1 <= int(page) <= pages):
             raise NotShared(article)  # ?page=x, 01 or past the end: answered as always, never kept
-        return page_state(article)
+        return page_state(article) + best_state(article, sort)  # Best: its snapshot's stamp too
 
     def render(placeholders):
         return _assembled_page(request, article, sort, placeholders), 200
@@ -186,6 +188,10 @@ def render_article(
     }
     if frame_slots is None:
         context["threads"] = discussion.threads
+        if request.method == "GET" and request.user.is_authenticated:  # issue 22: new since the last visit
+            context["unread"] = unread_for(user=request.user, article=article)
+            context["unread_cap"] = NEW_SHOWN
+            context["threads"] = mark_new(discussion.threads, context["unread"])
         comments = discussion.structured if discussion.page.number == 1 else []  # the first page's
         context["structured_script"] = article_structured_data(request, article, comments)
         context["comment_count"] = article.comment_count

@@ -17,26 +17,28 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
-from comments import ownership
-from comments.models import Comment
+from comments import best, ownership
+from comments.models import Comment, CommentPick
 from comments.readers import NO_READER, Reader
 from comments.render import render_items
 from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, cap_thread, structured_comments
 from pagecache.splice import deflate_segment
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 6
+RENDER_VERSION = 7  # 6: the Helpful button (issue 22); 7: lighter markup, long threads capped (issue 23)
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {
     "oldest": ("Oldest first", ["tree_id"]),
     "newest": ("Newest first", ["-tree_id"]),
     "replies": ("Most replies", ["-thread_replies", "tree_id"]),
+    "best": ("Best", ["tree_id"]),  # ordered by the snapshot's scores first (comments.best)
 }
 DEFAULT_SORT = "oldest"
 
@@ -78,6 +80,9 @@ def discussion_page(
     """
     sort = normalise_sort(sort)
     roots = Comment.objects.for_article(article).roots().order_by(*SORTS[sort][1])
+    snapshot = best.best_snapshot(article) if sort == "best" else None
+    if snapshot is not None:
+        roots = _best_roots(roots, snapshot)
     paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
     page = paginator.get_page(page_number)  # lazy: no query until the threads are needed
     if not paginator.count:
@@ -86,10 +91,12 @@ def discussion_page(
     use_cache = settings.THREAD_CACHE_ENABLED and not personal_tree_ids
     # One entry per page, holding the discussion_version it was made for: a write replaces it.
     page_key = f"{_cache_prefix(article)}:page:{article.pk}:{sort}:{page.number}"
+    if snapshot is not None:
+        page_key += f":{snapshot.stamp}"  # a new snapshot with other scores: another page
     cached = cache.get(page_key) if use_cache else None
     threads = cached[1] if cached is not None and cached[0] == article.discussion_version else None
     if threads is None:
-        threads = _page_threads(article, page, personal_tree_ids, reader)
+        threads = _page_threads(article, page, personal_tree_ids, reader, snapshot)
         if use_cache:
             cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
     return Discussion(
@@ -111,14 +118,29 @@ def _personal_tree_ids(article, reader: Reader) -> frozenset[int]:
     return frozenset(Comment.objects.for_article(article).filter(own).values_list("tree_id", flat=True))
 
 
+def _best_roots(roots, snapshot: "best.BestSnapshot"):
+    """The roots in the Best order: the snapshot's scoring threads first, then the rest oldest
+    first (tree_id breaks every tie: the same order at every reload)."""
+    if not snapshot.root_order:
+        return roots
+    rank = RawSQL("array_position(%s::bigint[], tree_id)", (list(snapshot.root_order),))
+    return roots.order_by(rank.asc(nulls_last=True), "tree_id")
+
+
 def _page_threads(
-    article, page: Page, personal_tree_ids, reader: Reader
+    article, page: Page, personal_tree_ids, reader: Reader, snapshot: "best.BestSnapshot | None" = None
 ) -> list[tuple[str, str, bytes | None]]:
     """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
-    HTML deflated once for the pages served compressed (pagecache.splice)."""
+    HTML deflated once for the pages served compressed (pagecache.splice).
+
+    In the Best order a thread's entry is its own (":best") and labelled with its version and the
+    digest of its scores in the snapshot: a vote re-renders its thread once, at the next snapshot."""
     versions = dict(page.object_list.values_list("tree_id", "thread_version"))
+    if snapshot is not None:
+        versions = {tree_id: (ver, snapshot.thread_digest(tree_id)) for tree_id, ver in versions.items()}
     shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
-    keys = {tree_id: thread_cache_key(article, tree_id) for tree_id in shared}
+    suffix = ":best" if snapshot is not None else ""
+    keys = {tree_id: thread_cache_key(article, tree_id) + suffix for tree_id in shared}
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
     rendered = {
         tree_id: cached[key][1]
@@ -127,14 +149,15 @@ def _page_threads(
     }
     missing = [tree_id for tree_id in versions if tree_id not in rendered]
     if missing:
-        fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids)
+        fresh = render_threads(article, missing, reader=reader, personal=personal_tree_ids, snapshot=snapshot)
         store = {}
         for tree_id, (html, structured, version) in fresh.items():
             shared_thread = settings.THREAD_CACHE_ENABLED and tree_id in keys
             rendered[tree_id] = (html, structured, deflate_segment(html.encode()) if shared_thread else None)
             if shared_thread and version is not None:
                 # Labelled with the version read in the same statement as the rows it shows.
-                store[keys[tree_id]] = (version, rendered[tree_id])
+                label = version if snapshot is None else (version, snapshot.thread_digest(tree_id))
+                store[keys[tree_id]] = (label, rendered[tree_id])
         if store:
             cache.set_many(store, THREAD_CACHE_SECONDS)
     return [rendered[tree_id] for tree_id in versions]
@@ -157,12 +180,18 @@ def thread_cache_key(article, tree_id: int) -> str:
 
 
 def render_threads(
-    article, tree_ids: list[int], *, reader: Reader = NO_READER, personal=frozenset()
+    article,
+    tree_ids: list[int],
+    *,
+    reader: Reader = NO_READER,
+    personal=frozenset(),
+    snapshot: "best.BestSnapshot | None" = None,
 ) -> dict[int, tuple[str, str, int | None]]:
     """HTML, JSON-LD comments and version of each thread (its comments to the display depth,
     the version as that same query read it from the root; None if the thread is gone): one query.
 
     Threads in `personal` are rendered for the reader: their held comments and Edit/Delete links.
+    With a Best snapshot, replies come best first and show their helpful counts.
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
@@ -182,11 +211,15 @@ def render_threads(
         .alias(position=F("lft") + F("level"))
         .filter(position__lte=limit)
         .annotate(more_approved=Case(When(parent=None, then=Coalesce(Subquery(past), 0)), default=0))
-        .values_list(*RENDERED_FIELDS, "more_approved")
+        .annotate(is_picked=Exists(CommentPick.objects.filter(comment=OuterRef("pk"))))  # issue 22's badge
+        .values_list(*RENDERED_FIELDS, "more_approved", "is_picked")
     )
-    for row in rows.order_by("tree_id", "lft"):
+    picked = set()
+    for *row, is_picked in rows.order_by("tree_id", "lft"):
         comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
+        if is_picked:
+            picked.add(comment.pk)
     rendered = {}
     for tree_id, comments in threads.items():
         editable = deletable = frozenset()
@@ -194,9 +227,14 @@ def render_threads(
         if tree_id in personal:
             pending = reader.pending
             editable, deletable = ownership.own_comment_pks(reader.request, comments)
+        version = comments[0].thread_version if comments and comments[0].parent_id is None else None
+        helpful = {}  # the Helpful button, no counts
+        if snapshot is not None:
+            comments, helpful = best.best_tree_order(comments, snapshot.scores), snapshot.shown
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
         cap_thread(items)
-        html = render_items(article, items, editable=editable, deletable=deletable)
-        version = comments[0].thread_version if comments and comments[0].parent_id is None else None
+        html = render_items(
+            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=frozenset(picked)
+        )
         rendered[tree_id] = (html, structured_comments(items), version)
     return rendered

@@ -153,3 +153,6 @@ from comments.moderation_models import (  # noqa: E402, F401
     ModerationVersion,
     Report,
 )
+from comments.pick_models import CommentPick  # noqa: E402, F401
+from comments.read_models import ReadMark  # noqa: E402, F401
+from comments.vote_models import HelpfulVote  # noqa: E402, F401

@@ -37,6 +37,22 @@ def _replies(count: int) -> str:
     return f"{count} repl{'y' if count == 1 else 'ies'}"
 
 
+def helpful_button(pk: int, helpful: dict[int, int] | None) -> str:
+    """Issue 22: the comment's Helpful button, tied to the page's one form (templates/comments/
+    _helpful_form.html) by its form attribute: no token or form per comment. Only on pages with that
+    form (helpful not None: the article page); the counts show in the Best order only, as of its
+    last snapshot (comments.best)."""
+    if helpful is None:
+        return ""
+    count = helpful.get(pk)
+    label = f"Helpful ({count})" if count else "Helpful"
+    return f'<button form="helpful" name="comment" value="{pk}">{label}</button>'
+
+
+# Issue 22: on the comments moderators featured only (comments.services.picking).
+PICK_BADGE = ' <strong class="pick-badge">Editor’s pick</strong>'
+
+
 def render_items(
     article,
     items: list,
@@ -44,6 +60,8 @@ def render_items(
     highlight: int | None = None,
     editable: set[int] = frozenset(),
     deletable: set[int] = frozenset(),
+    helpful: dict[int, int] | None = None,
+    picked: frozenset[int] = frozenset(),
 ) -> str:
     """The HTML of a list of thread items (one or more threads, in page order)."""
     if not items:
@@ -76,6 +94,8 @@ def render_items(
             )
             if comment.edited_at:
                 append(' <span class="edited">edited</span>')
+            if pk in picked:
+                append(PICK_BADGE)
             if item.awaiting:
                 append(
                     ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'
@@ -88,6 +108,8 @@ def render_items(
                         f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
                         f'aria-label="Reply to {author}">Reply</a>'
                     )
+                if helpful is not None:
+                    actions.append(helpful_button(pk, helpful))
                 if pk in editable and pk in deletable:
                     actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')
                 if pk in deletable:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import pick_views, unread_views, views, vote_views
 
 app_name = "comments"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("helpful/", vote_views.helpful, name="helpful"),
+    path("picks/<slug:slug>/", pick_views.picks, name="picks"),
+    path("read/<slug:slug>/", unread_views.mark_all_read, name="mark_read"),
 ]

@@ -414,3 +414,14 @@ MOVING_UPLOAD_MAX_BYTES = int(os.environ.get("MOVING_UPLOAD_MAX_BYTES", str(64 *
 # every other path refuses a body with a file part).
 LARGE_REQUEST_PATHS = {f"/{ADMIN_URL}moving/importjob/": "MOVING_UPLOAD_MAX_BYTES"}
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
+
+# Issue 22: helpful votes and the Best order. The order and the counts it shows are recomputed
+# from the vote rows at most once per BEST_REFRESH_SECONDS per article (comments.best), so votes
+# never turn every page view into a cache miss; counts show once a comment is that old.
+BEST_REFRESH_SECONDS = int(os.environ.get("BEST_REFRESH_SECONDS", "60"))
+HELPFUL_SCORE_HIDDEN_SECONDS = int(os.environ.get("HELPFUL_SCORE_HIDDEN_SECONDS", "3600"))
+HELPFUL_UNDO_SECONDS = 3600  # a helpful mark can be taken back for an hour
+RATE_LIMITS["vote"] = {
+    "account": os.environ.get("RATE_LIMIT_VOTE", "10/m,100/h"),
+    "ip": os.environ.get("RATE_LIMIT_VOTE_IP", "30/m,300/h"),
+}

@@ -24,8 +24,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from comments.models import Comment
+from comments.models import Comment, HelpfulVote
 from comments.services.common import lock_thread
+from comments.votes import guest_key
 from notifications.models import OutboundEmail, ReplySubscription
 from protection.models import RefusalLog
 
@@ -108,6 +109,7 @@ def anonymise_author(comment: Comment) -> int:
     if ips:
         RefusalLog.objects.filter(ip_address__in=ips).update(ip_address=None, excerpt="")
     for email in emails:
+        HelpfulVote.objects.filter(voter_key=guest_key(email)).delete()  # issue 22: keyed by the address
         ReplySubscription.objects.filter(email__iexact=email).delete()
         OutboundEmail.objects.filter(to__iexact=email).delete()
     count = comments.update(author_name=FORMER_READER, author_email="", ip_address=None, user_agent="")

@@ -349,3 +349,93 @@
   var query = params.toString();
   window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
 })();
+
+// Issue 22: finding your way in a long discussion. The sort applies on selection, each reply gets
+// a "Parent" link and each thread a "Next thread" link, "Collapse all" folds every thread, and
+// j / k move to the next / previous comment. Without JavaScript the page works as before (the
+// Sort button; the pagination at the top and the bottom).
+(function () {
+  "use strict";
+
+  function appendAction(li, href, text, label) {
+    var actions = li.querySelector(":scope > .comment-actions");
+    if (!actions) return;
+    var link = document.createElement("a");
+    link.href = href;
+    link.className = "nav-link";
+    link.textContent = text;
+    if (label) link.setAttribute("aria-label", label);
+    actions.appendChild(document.createTextNode(" · "));
+    actions.appendChild(link);
+  }
+
+  function addLinks(list) {
+    var roots = list.querySelectorAll(":scope > li.comment");
+    for (var i = 0; i + 1 < roots.length; i++) appendAction(roots[i], "#" + roots[i + 1].id, "Next thread");
+    list.querySelectorAll("li.comment[data-parent]").forEach(function (li) {
+      var parent = li.getAttribute("data-parent");
+      if (parent && document.getElementById("comment-" + parent)) {
+        appendAction(li, "#comment-" + parent, "Parent", "Parent comment");
+      }
+    });
+  }
+
+  function addCollapseAll(head) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary collapse-all";
+    button.textContent = "Collapse all";
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", function () {
+      var collapse = button.getAttribute("aria-pressed") === "false";
+      document.querySelectorAll("ol.comments details.thread-toggle").forEach(function (details) {
+        details.open = !collapse;
+      });
+      button.setAttribute("aria-pressed", collapse ? "true" : "false");
+      button.textContent = collapse ? "Expand all" : "Collapse all";
+    });
+    head.appendChild(button);
+  }
+
+  function shown(li) {
+    return li.getClientRects().length > 0;  // not inside a closed thread
+  }
+
+  function current(all) {
+    var active = document.activeElement && document.activeElement.closest && document.activeElement.closest("li.comment");
+    if (active) return all.indexOf(active);
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.matches("li.comment")) return all.indexOf(target);
+    return -1;
+  }
+
+  function move(step) {
+    var all = Array.prototype.slice.call(document.querySelectorAll("ol.comments li.comment")).filter(shown);
+    if (!all.length) return;
+    var index = current(all);
+    var next = all[index === -1 ? (step > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, index + step))];
+    if (!next.hasAttribute("tabindex")) next.setAttribute("tabindex", "-1");
+    next.focus({ preventScroll: true });
+    next.scrollIntoView({ block: "start" });
+  }
+
+  function init() {
+    var list = document.querySelector("#discussion ol.comments");
+    if (!list) return;
+    var select = document.getElementById("sort");
+    if (select && select.form) select.addEventListener("change", function () { select.form.submit(); });
+    addLinks(list);
+    var head = document.querySelector("#discussion .discussion-head");
+    if (head) addCollapseAll(head);
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+      var target = event.target;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key === "j") move(1);
+      else if (event.key === "k") move(-1);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
