@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from articles.models import Article
+from comments.cooling import CoolingRefused
 from comments.duplicates import (
     Repeat,
     author_key,
@@ -113,6 +114,8 @@ def submit_comment(
         log_refusal(request, reason="rate_limit", detail=f"comment: {limited.message}", excerpt=body)
         message = f"You are posting too often. {limited.message} Your text is kept below."
         return Submission(Outcome.TOO_OFTEN, message=message, retry_after=limited.retry_after)
+    except CoolingRefused as refusal:  # slow mode or a speed limit (issue 21): the text is kept
+        return Submission(Outcome.TOO_OFTEN, message=refusal.message, retry_after=refusal.retry_after)
     except ParentRefused as refusal:
         return Submission(Outcome.BAD_PARENT, message=refusal.message)
     except CommentRefused as refusal:
