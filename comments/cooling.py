@@ -218,45 +218,54 @@ def is_newcomer(comment: Comment, *, now: datetime.datetime | None = None) -> bo
     )
 
 
-def reply_notices(
+def reply_conditions(
     article, parent: Comment | None, *, user=None, now: datetime.datetime | None = None
-) -> list[str]:
-    """What a writer is told above the form, before they type: the slow modes and speed limit in
-    force where they would post (the lock shows instead of the form). Queries only for a reply."""
-    if user is not None and getattr(user, "is_staff", False):
-        return []
+) -> tuple[list[str], str]:
+    """What a writer is told before they type: the slow modes and speed limit in force where they
+    would post, and why the place is locked ("" when it is not; the lock shows instead of the
+    form). One query for a reply (the parent's ancestors), none for a top-level comment."""
     now = now or timezone.now()
     notices = []
     if article.slow_mode_on(now):
         notices.append(
             slow_mode_text(article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason)
         )
-    if parent is not None:
-        root = thread_root(parent)
-        if thread_slow_mode_on(root, now):
-            notices.append(
-                slow_mode_text(
-                    root.slow_mode_seconds,
-                    root.slow_mode_until,
-                    root.slow_mode_reason,
-                    where="in this thread",
-                )
-            )
-        reports = chain_reports(parent)
-        if reports:
-            wait = speed_limit_seconds(reports)
-            notices.append(
-                f"Speed limit: this part of the discussion has {reports} open "
-                f"report{'' if reports == 1 else 's'}; everyone replying in it waits "
-                f"{describe_seconds(wait)} between comments."
-            )
-    return notices
-
-
-def chain_reports(comment: Comment) -> int:
-    """Open reports on the comment and its ancestors: one query."""
-    return sum(
-        Comment.objects.filter(
-            tree_id=comment.tree_id, lft__lte=comment.lft, rght__gte=comment.rght
-        ).values_list("report_count", flat=True)
+    if parent is None:
+        return notices, ""
+    chain = list(
+        Comment.objects.filter(tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght)
+        .order_by("-lft")
+        .only(
+            "parent_id",
+            "level",
+            "report_count",
+            "locked_at",
+            "lock_reason",
+            "slow_mode_seconds",
+            "slow_mode_until",
+            "slow_mode_reason",
+        )  # fmt: skip
     )
+    lock = next((comment for comment in chain if comment.locked_at), None)
+    locked = ""
+    if lock is not None:
+        locked = "This part of the discussion is locked by a moderator: no new replies here."
+        locked += f" Reason: {lock.lock_reason}" if lock.lock_reason else ""
+    if user is not None and getattr(user, "is_staff", False):
+        return [], ""
+    root = chain[-1] if chain else None
+    if root is not None and root.parent_id is None and thread_slow_mode_on(root, now):
+        notices.append(
+            slow_mode_text(
+                root.slow_mode_seconds, root.slow_mode_until, root.slow_mode_reason, where="in this thread"
+            )
+        )
+    reports = sum(comment.report_count for comment in chain)
+    if reports:
+        wait = speed_limit_seconds(reports)
+        notices.append(
+            f"Speed limit: this part of the discussion has {reports} open "
+            f"report{'' if reports == 1 else 's'}; everyone replying in it waits "
+            f"{describe_seconds(wait)} between comments."
+        )
+    return notices, locked

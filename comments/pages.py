@@ -45,7 +45,14 @@ def _render_thread_page(request, comment, *, pending=None):
     items = subtree_items(comment, own_pending(request) if pending is None else pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
-        render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
+        render_items(
+            comment.article,
+            items,
+            highlight=comment.pk,
+            editable=editable,
+            deletable=deletable,
+            locked_above=any(ancestor.locked_at for ancestor in ancestors),
+        )
     )
     return render(
         request,

@@ -5,12 +5,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import published_article
 from articles.pages import NO_ARTICLE, render_article
 from comments import ownership
+from comments.cooling import reply_conditions
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
 from comments.markup import render_markdown
@@ -18,6 +20,7 @@ from comments.models import Comment
 from comments.pages import shared_thread_page, thread_page, visible_comment
 from comments.readers import remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.render import render_items
+from comments.templatetags.cooling import cooling_notices_html
 from comments.services import (
     CommentRefused,
     delete_own_comment,
@@ -145,18 +148,23 @@ def reply(request, pk):
     article = parent.article
     form = None
     open_for_replies = parent.is_approved and article.is_accepting_comments
-    if open_for_replies:
+    notices, locked = [], ""
+    if open_for_replies:  # issue 21: slow mode and speed limits said before typing; a lock instead
+        notices, locked = reply_conditions(article, parent, user=request.user)
+    if open_for_replies and not locked:
         auto_id = reply_auto_id(parent.pk) if wants_fragment(request) else "id_%s"
         form = CommentForm(article=article, user=request.user, initial={"parent": parent.pk}, auto_id=auto_id)
     if wants_fragment(request):
         if form is None:
-            response = HttpResponse('<p class="notice">This comment cannot take replies.</p>', status=409)
+            message = escape(locked or "This comment cannot take replies.")
+            response = HttpResponse(f'<p class="notice">{message}</p>', status=409)
         else:
             response = _form_fragment(request, form, article, status=200)
+            if notices:
+                response.content = cooling_notices_html(notices).encode() + response.content
     else:
-        response = render(
-            request, "comments/reply.html", {"article": article, "parent": parent, "form": form}
-        )
+        context = {"article": article, "parent": parent, "form": form, "notices": notices, "locked": locked}
+        response = render(request, "comments/reply.html", context)
     patch_vary_headers(response, ["Accept", "X-Requested-With"])
     return response
 
