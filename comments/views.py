@@ -5,8 +5,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import published_article
@@ -20,7 +20,6 @@ from comments.models import Comment
 from comments.pages import shared_thread_page, thread_page, visible_comment
 from comments.readers import remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.render import render_items
-from comments.templatetags.cooling import cooling_notices_html
 from comments.services import (
     CommentRefused,
     delete_own_comment,
@@ -28,6 +27,7 @@ from comments.services import (
     report_comment,
 )
 from comments.services.submitting import Outcome, Submission, submit_comment
+from comments.templatetags.cooling import cooling_notices_html
 from comments.tree_items import ThreadItem
 from config.client import client_network
 from notifications.services import request_reply_subscription
