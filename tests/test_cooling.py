@@ -111,7 +111,8 @@ def test_lifting_slow_mode_admits_at_once_and_both_changes_are_in_the_admin_hist
     assert [entry.user_id for entry in history] == [staff.pk, staff.pk]
     assert '"seconds": 0' in history[0].change_message and '"seconds": 300' in history[0].change_message
     assert "Reason: Heated" in history[0].change_message
-    assert history[1].change_message.startswith("Slow mode lifted") and "Calm again" in history[1].change_message
+    assert history[1].change_message.startswith("Slow mode lifted")
+    assert "Calm again" in history[1].change_message
 
 
 def test_slow_mode_refuses_bad_intervals_and_past_end_times():
@@ -260,9 +261,8 @@ def test_lock_and_unlock_are_in_the_admin_history_with_actor_and_reason():
     lock_branch(comment, actor=staff, reason="Flame war")
     unlock_branch(comment, actor=staff, reason="Settled")
 
-    messages = list(
-        LogEntry.objects.filter(object_id=str(comment.pk)).order_by("pk").values_list("change_message", flat=True)
-    )
+    history = LogEntry.objects.filter(object_id=str(comment.pk)).order_by("pk")
+    messages = list(history.values_list("change_message", flat=True))
     assert messages[0].startswith("Branch locked") and "Flame war" in messages[0]
     assert messages[1].startswith("Branch unlocked") and "Settled" in messages[1]
 
@@ -355,7 +355,9 @@ def test_newcomer_accounts_are_young_or_without_an_approved_comment():
     regular = UserFactory(date_joined=NOON - datetime.timedelta(days=30))
     CommentFactory(user=regular, author_name="Regular")
 
-    folded = [check_at(NOON, article=article, user=u, email=u.email).first_time for u in (young, silent, regular)]
+    folded = [
+        check_at(NOON, article=article, user=u, email=u.email).first_time for u in (young, silent, regular)
+    ]
 
     assert folded == [True, True, False]
 

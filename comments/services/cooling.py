@@ -24,9 +24,13 @@ NEWCOMER_RULES = ("off", "hold", "collapse")
 
 
 def record_control(
-    target, *, actor: AbstractBaseUser, control: str, before: dict, after: dict, reason: str
-) -> LogEntry:
-    """One line of the admin history for a control set or lifted: who, why, before and after, until."""
+    target, *, actor: AbstractBaseUser | None, control: str, before: dict, after: dict, reason: str
+) -> LogEntry | None:
+    """One line of the admin history for a control set or lifted: who, why, before and after, until.
+
+    The history names a person: a change made by the site itself (actor None: the demo) has none."""
+    if actor is None:
+        return None
 
     def shown(values: dict) -> str:
         return json.dumps({key: _plain(value) for key, value in values.items()}, sort_keys=True)
@@ -71,7 +75,7 @@ def set_slow_mode(
     seconds: int,
     until: datetime.datetime | None = None,
     reason: str = "",
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
     now: datetime.datetime | None = None,
 ) -> Article:
     """Allow one comment per `seconds` per author on the article, until `until` (None: no end)."""
@@ -91,7 +95,7 @@ def set_slow_mode(
 
 
 @transaction.atomic
-def lift_slow_mode(article: Article, *, actor: AbstractBaseUser, reason: str = "") -> Article:
+def lift_slow_mode(article: Article, *, actor: AbstractBaseUser | None, reason: str = "") -> Article:
     """End the article's slow mode now."""
     article = _locked_article(article)
     before = _slow_mode(article)
@@ -115,7 +119,7 @@ def set_newcomer_rule(
     rule: str,
     until: datetime.datetime | None = None,
     reason: str = "",
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
 ) -> Article:
     """Hold or fold (collapse) first-time commenters' comments on the article ("off" lifts it)."""
     if rule not in NEWCOMER_RULES:
@@ -130,7 +134,7 @@ def set_newcomer_rule(
 
 
 @transaction.atomic
-def close_discussion(article: Article, *, actor: AbstractBaseUser, reason: str = "") -> Article:
+def close_discussion(article: Article, *, actor: AbstractBaseUser | None, reason: str = "") -> Article:
     """Close the article to new comments (the heated list's third action)."""
     article = _locked_article(article)
     before = {"comments_open": article.comments_open}
@@ -154,7 +158,7 @@ def set_thread_slow_mode(
     seconds: int,
     until: datetime.datetime | None = None,
     reason: str = "",
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
     now: datetime.datetime | None = None,
 ) -> Comment:
     """Slow mode for one thread (set on its top comment; any comment of the thread names it)."""
@@ -175,7 +179,7 @@ def set_thread_slow_mode(
 
 
 @transaction.atomic
-def lift_thread_slow_mode(comment: Comment, *, actor: AbstractBaseUser, reason: str = "") -> Comment:
+def lift_thread_slow_mode(comment: Comment, *, actor: AbstractBaseUser | None, reason: str = "") -> Comment:
     """End one thread's slow mode now."""
     root = _locked_root(comment)
     before = _slow_mode(root)
@@ -200,7 +204,7 @@ def _locked_root(comment: Comment) -> Comment:
 
 
 @transaction.atomic
-def lock_branch(comment: Comment, *, actor: AbstractBaseUser, reason: str = "") -> Comment:
+def lock_branch(comment: Comment, *, actor: AbstractBaseUser | None, reason: str = "") -> Comment:
     """No new replies to the comment or anywhere below it; what is there stays, and stays editable."""
     comment = reread_under_lock(comment)
     before = {"locked_at": comment.locked_at, "reason": comment.lock_reason}
@@ -214,7 +218,7 @@ def lock_branch(comment: Comment, *, actor: AbstractBaseUser, reason: str = "") 
 
 
 @transaction.atomic
-def unlock_branch(comment: Comment, *, actor: AbstractBaseUser, reason: str = "") -> Comment:
+def unlock_branch(comment: Comment, *, actor: AbstractBaseUser | None, reason: str = "") -> Comment:
     """Let the branch take replies again (a lock higher up still holds)."""
     comment = reread_under_lock(comment)
     before = {"locked_at": comment.locked_at, "reason": comment.lock_reason}
