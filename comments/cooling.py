@@ -51,6 +51,17 @@ class CoolingRefused(CommentRefused):
         self.retry_after = retry_after
 
 
+class HoldNotice(CommentRefused):
+    """A rule would hold the comment: the writer is told first, and nothing is stored yet."""
+
+
+def hold_notice_text(reason: str) -> str:
+    return (
+        f"Before it is posted: a moderator will read this comment before others see it, because {reason}. "
+        "You can change it, or post it again as it is and it will wait for review. Your text is kept below."
+    )
+
+
 def speed_limit_seconds(reports: int) -> int:
     """The wait in a chain with open reports: (2 + reports) minutes; none without reports."""
     return (SPEED_LIMIT_BASE_MINUTES + reports) * 60 if reports > 0 else 0

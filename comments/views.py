@@ -76,6 +76,7 @@ REFUSAL_STATUS = {
     Outcome.DUPLICATE: 409,
     Outcome.REFUSED: 409,
     Outcome.TOO_OFTEN: 429,
+    Outcome.WOULD_BE_HELD: 409,
 }
 
 
@@ -100,6 +101,8 @@ def add_comment(request, slug):
                 request, submission, notify=form.cleaned_data.get("notify_replies"), fragment=fragment
             )
         form.add_error(None, submission.message)
+        if submission.outcome is Outcome.WOULD_BE_HELD:
+            form.confirm_hold()  # the form comes back once: sent again, it is stored as held
         status = REFUSAL_STATUS[submission.outcome]
     else:
         if form.refusal:

@@ -105,11 +105,13 @@ def _post(
     user_agent: str = "",
     submission_token: uuid.UUID | None = None,
     trusted: bool = False,
+    hold_confirmed: bool = True,
 ) -> Posted:
     """Store a top-level comment or a reply (as its parent's last child).
 
     The moderation rules (comments.moderation) decide whether it is approved or held
     (pending); trusted=True skips them, for the site's own content (demo, fixtures).
+    hold_confirmed=False: a comment a rule would hold is refused with HoldNotice instead.
     A repeated submission_token returns the comment first stored with it.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
@@ -131,6 +133,8 @@ def _post(
         verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
         if verdict.refused:
             raise CommentRefused(verdict.refused)
+        if verdict.notice and not hold_confirmed:  # issue 21: say so first, store nothing yet
+            raise cooling.HoldNotice(cooling.hold_notice_text(verdict.notice))
     comment = Comment(
         article=article,
         user=user,
