@@ -12,6 +12,7 @@ SHOWN_COLUMNS = [
     "status", "created_at", "edited_at",
     # Issue 21: a lock hides Reply on its branch; a thread's slow mode; a folded first-time comment.
     "locked_at", "lock_reason", "slow_mode_seconds", "slow_mode_until", "slow_mode_reason", "first_time",
+    "removal_category",
 ]  # fmt: skip
 
 # Why each other column marks nothing.

@@ -86,6 +86,14 @@ class Comment(MPTTModel):
     slow_mode_reason = models.CharField(max_length=200, blank=True, db_default="", editable=False)
     # Posted by a first-time commenter under an article's "collapse" rule: shown folded.
     first_time = models.BooleanField(default=False, db_default=False, editable=False)
+    # Why a moderator removed it, as its placeholder says ("removed: abuse"): a report reason.
+    removal_category = models.CharField(
+        max_length=10,
+        blank=True,
+        db_default="",
+        editable=False,
+        choices=[("spam", "spam"), ("abuse", "abuse"), ("off-topic", "off-topic"), ("other", "other")],
+    )
     # Set by the comment form; a second submission of the same form finds the first comment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

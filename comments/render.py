@@ -59,6 +59,16 @@ def lock_note(comment) -> str:
     return '<span class="locked-note">Replies locked</span>'
 
 
+def removed_placeholder(comment) -> str:
+    """Where a moderator's decision left a placeholder; a removal names its category (issue 21)."""
+    if comment.status == comment.Status.REMOVED and comment.removal_category:
+        return (
+            '<p class="placeholder">This comment was removed by a moderator '
+            f"(removed: {escape(comment.removal_category)}).</p>"
+        )
+    return '<p class="placeholder">This comment was removed by a moderator.</p>'
+
+
 def _replies(count: int) -> str:
     return f"{count} repl{'y' if count == 1 else 'ies'}"
 
@@ -141,7 +151,7 @@ def render_items(
         elif comment.status == comment.Status.PENDING:
             append('<p class="placeholder">This comment is hidden while a moderator reviews it.</p>')
         else:
-            append('<p class="placeholder">This comment was removed by a moderator.</p>')
+            append(removed_placeholder(comment))
         if item.hidden_replies:
             hidden = item.hidden_replies
             append(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from comments import cooling
 from comments.cooling import CoolingRefused
 from comments.models import Comment
-from comments.services import CommentRefused, edit_comment, report_comment
+from comments.services import CommentRefused, edit_comment, remove_comment, report_comment
 from comments.services.cooling import (
     lift_slow_mode,
     lock_branch,
@@ -22,7 +22,7 @@ from comments.services.cooling import (
     unlock_branch,
 )
 from comments.services.posting import _locked_parent
-from notifications.models import ReplySubscription
+from notifications.models import OutboundEmail, ReplySubscription
 from tests.factories import ArticleFactory, CommentFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -385,3 +385,44 @@ def test_collapsed_newcomer_comments_sit_in_details_labelled_first_time_commente
     assert comment.first_time and comment.status == Comment.Status.APPROVED
     assert '<details class="first-time"><summary>Comment from a first-time commenter</summary>' in page
     assert page.count("first-time commenter") == 1
+
+
+# After removal
+
+
+def test_a_removed_comment_names_its_category_and_its_subscribed_author_is_told(client):
+    article = ArticleFactory()
+    comment = CommentFactory(article=article, body="Nasty words", author_email="gus@example.org")
+    CommentFactory(parent=comment, body="A reply that stays")
+    ReplySubscription.objects.create(comment=comment, email="gus@example.org", confirmed_at=timezone.now())
+    report_comment(comment, reporter_key="a", reason="abuse", network="10.0.1.0")
+    report_comment(comment, reporter_key="b", reason="abuse", network="10.0.2.0")
+    report_comment(comment, reporter_key="c", reason="spam", network="10.0.3.0")
+
+    remove_comment(comment, moderator=StaffFactory())
+
+    page = client.get(article.get_absolute_url()).text
+    assert "This comment was removed by a moderator (removed: abuse)." in page
+    assert "A reply that stays" in page and "Nasty words" not in page
+    email = OutboundEmail.objects.get(to="gus@example.org")
+    assert email.key.startswith(f"removed:{comment.pk}:s")
+    assert "(removed: abuse)" in email.body and "Nasty words" in email.body
+    assert "Stop these emails" in email.body
+
+
+def test_a_removal_without_reports_keeps_the_plain_placeholder_and_mails_no_one(client):
+    comment = CommentFactory(body="Off")
+    CommentFactory(parent=comment)
+
+    remove_comment(comment, moderator=StaffFactory(), category="off-topic")
+    silent = CommentFactory(body="Other")
+    CommentFactory(parent=silent)
+    remove_comment(silent, moderator=StaffFactory())
+
+    page = client.get(comment.article.get_absolute_url()).text
+    assert "(removed: off-topic)" in page
+    assert (
+        client.get(silent.article.get_absolute_url()).text.count("This comment was removed by a moderator.")
+        == 1
+    )
+    assert not OutboundEmail.objects.filter(key__startswith="removed:").exists()

@@ -66,5 +66,16 @@ class Migration(migrations.Migration):
             name="slow_mode_until",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name="comment",
+            name="removal_category",
+            field=models.CharField(
+                blank=True,
+                choices=[("spam", "spam"), ("abuse", "abuse"), ("off-topic", "off-topic"), ("other", "other")],
+                db_default="",
+                editable=False,
+                max_length=10,
+            ),
+        ),
         migrations.RunSQL(update_trigger(NEW_COLUMNS), update_trigger(OLD_COLUMNS)),
     ]
