@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import Article
 from comments import cooling
 from comments.cooling import CoolingRefused
 from comments.models import Comment
@@ -426,3 +427,16 @@ def test_a_removal_without_reports_keeps_the_plain_placeholder_and_mails_no_one(
         == 1
     )
     assert not OutboundEmail.objects.filter(key__startswith="removed:").exists()
+
+
+def test_the_shared_page_drops_the_slow_mode_notice_when_it_ends_with_no_write(client):
+    article = ArticleFactory()
+    until = timezone.now() + datetime.timedelta(hours=1)
+    set_slow_mode(article, seconds=300, until=until, actor=StaffFactory())
+    assert "Slow mode:" in client.get(article.get_absolute_url()).text  # now cached
+
+    # Time passes: the end time is behind us, and nothing was written (updated_at unchanged).
+    ended = timezone.now() - datetime.timedelta(seconds=1)
+    Article.objects.filter(pk=article.pk).update(slow_mode_until=ended)
+
+    assert "Slow mode:" not in client.get(article.get_absolute_url()).text

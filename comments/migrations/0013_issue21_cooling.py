@@ -15,6 +15,7 @@ OLD_COLUMNS = [
 NEW_COLUMNS = [
     *OLD_COLUMNS,
     "locked_at", "lock_reason", "slow_mode_seconds", "slow_mode_until", "slow_mode_reason", "first_time",
+    "removal_category",
 ]  # fmt: skip
 ROW_BY_ROW = "current_setting('threadline.bulk_marks', true) IS DISTINCT FROM 'on'"
 
