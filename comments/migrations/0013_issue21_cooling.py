@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="comment",
             name="lock_reason",
-            field=models.CharField(blank=True, db_default="", editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name="comment",
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="comment",
             name="slow_mode_reason",
-            field=models.CharField(blank=True, db_default="", editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name="comment",
@@ -72,8 +72,14 @@ class Migration(migrations.Migration):
             name="removal_category",
             field=models.CharField(
                 blank=True,
-                choices=[("spam", "spam"), ("abuse", "abuse"), ("off-topic", "off-topic"), ("other", "other")],
+                choices=[
+                    ("spam", "spam"),
+                    ("abuse", "abuse"),
+                    ("off-topic", "off-topic"),
+                    ("other", "other"),
+                ],
                 db_default="",
+                default="",
                 editable=False,
                 max_length=10,
             ),
