@@ -144,6 +144,11 @@ class Article(models.Model):
     def is_slow_mode_on(self) -> bool:
         return self.slow_mode_on()
 
+    @property
+    def cooling_state(self) -> tuple:
+        """What of the cooling rules the page shows now: changes when one ends, with no write."""
+        return (self.slow_mode_on(), self.newcomer_rule())
+
     def newcomer_rule(self, now=None) -> str:
         """The newcomer rule in force now: "off", "hold" or "collapse"."""
         if self.newcomer_until is not None and (now or timezone.now()) >= self.newcomer_until:

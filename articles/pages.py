@@ -50,7 +50,7 @@ def page_state(article) -> tuple:
         article.discussion_version,
         article.is_accepting_comments,
         settings.COMMENT_DISPLAY_DEPTH,
-        article.is_slow_mode_on,  # issue 21: its notice goes when it ends, with no write
+        article.cooling_state,  # issue 21: a rule's notice goes when it ends, with no write
     )
 
 
@@ -129,7 +129,7 @@ def _assembled_page(request, article, sort: str, placeholders: dict[str, str]) -
         article.is_accepting_comments,
         article.thread_count,
         settings.COMMENT_DISPLAY_DEPTH,
-        article.is_slow_mode_on,
+        article.cooling_state,
     )
     cached = cache.get(key)
     if cached is None or cached[0] != state:

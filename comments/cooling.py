@@ -88,6 +88,26 @@ def slow_mode_text(seconds: int, until: datetime.datetime | None, reason: str, *
     return text + (f" — {reason}" if reason else "") + "."
 
 
+NEWCOMER_NOTICES = {
+    "hold": "New here? On this article, a first comment waits for a moderator before it is shown.",
+    "collapse": "New here? On this article, a first comment is shown folded, marked first-time commenter.",
+}
+
+
+def article_notices(article, now: datetime.datetime | None = None) -> list[str]:
+    """The article's own rules in force now, as its form says them (no query)."""
+    now = now or timezone.now()
+    notices = []
+    if article.slow_mode_on(now):
+        notices.append(
+            slow_mode_text(article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason)
+        )
+    rule = article.newcomer_rule(now)
+    if rule in NEWCOMER_NOTICES:
+        notices.append(NEWCOMER_NOTICES[rule])
+    return notices
+
+
 def thread_slow_mode_on(root: Comment, now: datetime.datetime | None = None) -> bool:
     """The thread's own slow mode applies now (read from its top comment)."""
     return bool(root.slow_mode_seconds) and (

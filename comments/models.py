@@ -83,9 +83,7 @@ class Comment(MPTTModel):
     # On top-level comments only: the thread's own slow mode (0 = off; no end time = no end).
     slow_mode_seconds = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     slow_mode_until = models.DateTimeField(null=True, blank=True, editable=False)
-    slow_mode_reason = models.CharField(
-        max_length=200, blank=True, default="", db_default="", editable=False
-    )
+    slow_mode_reason = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
     # Posted by a first-time commenter under an article's "collapse" rule: shown folded.
     first_time = models.BooleanField(default=False, db_default=False, editable=False)
     # Why a moderator removed it, as its placeholder says ("removed: abuse"): a report reason.

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from comments.cooling import slow_mode_text
+from comments.cooling import article_notices
 
 register = template.Library()
 
@@ -21,12 +21,8 @@ def cooling_notices_html(notices: list[str]) -> SafeString:
 
 @register.simple_tag
 def article_cooling_notices(article) -> SafeString:
-    """The article's slow mode, if on now, above its comment form (no query)."""
-    if not article.is_slow_mode_on:
-        return SafeString("")
-    return cooling_notices_html(
-        [slow_mode_text(article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason)]
-    )
+    """The article's slow mode and newcomer rule, if on now, above its comment form (no query)."""
+    return cooling_notices_html(article_notices(article))
 
 
 @register.simple_tag
