@@ -2,9 +2,11 @@
 a frozen clock (every rule takes `now`) and through the reader's form."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -385,7 +387,7 @@ def test_collapsed_newcomer_comments_sit_in_details_labelled_first_time_commente
     page = client.get(article.get_absolute_url()).text
     assert comment.first_time and comment.status == Comment.Status.APPROVED
     assert '<details class="first-time"><summary>Comment from a first-time commenter</summary>' in page
-    assert page.count("<details class=\"first-time\">") == 1
+    assert page.count('<details class="first-time">') == 1
 
 
 # After removal
@@ -455,3 +457,14 @@ def test_the_newcomer_rule_is_said_above_the_form_and_goes_when_it_ends_with_no_
 
     assert "New here? On this article, a first comment waits for a moderator" in before
     assert "New here?" not in after
+
+
+def test_the_demo_shows_a_heated_article_with_slow_mode_and_a_locked_branch(client):
+    call_command("loaddemo", stdout=io.StringIO())
+
+    article = Article.objects.get(slug="harbour-district-goes-car-free")
+    page = client.get(article.get_absolute_url()).text
+    assert article.is_slow_mode_on and article.slow_mode_seconds == 300
+    assert "Slow mode: one comment every 5 minutes here" in page
+    assert Comment.objects.filter(article=article, locked_at__isnull=False).count() == 1
+    assert "Replies locked: a personal back-and-forth" in page
