@@ -67,6 +67,14 @@ def speed_limit_seconds(reports: int) -> int:
     return (SPEED_LIMIT_BASE_MINUTES + reports) * 60 if reports > 0 else 0
 
 
+def speed_limit_text(reports: int) -> str:
+    """The speed limit as the reply form and a refusal say it."""
+    return (
+        f"Speed limit: this part of the discussion has {reports} open report{'' if reports == 1 else 's'}; "
+        f"everyone replying in it waits {describe_seconds(speed_limit_seconds(reports))} between comments."
+    )
+
+
 def describe_seconds(seconds: int) -> str:
     """'5 minutes', '30 seconds', '1 hour': the interval as a reader reads it."""
     for unit, size in (("hour", 3600), ("minute", 60)):
@@ -144,13 +152,7 @@ def check_new_comment(
     if thread_seconds and (thread_until is None or now.timestamp() * 1_000_000 < thread_until):
         waits.append((thread_seconds, "thread", thread_slow_mode_message(parent)))
     if reports:
-        wait = speed_limit_seconds(reports)
-        text = (
-            f"Speed limit: this part of the discussion has {reports} open "
-            f"report{'' if reports == 1 else 's'}, so everyone replying in it waits "
-            f"{describe_seconds(wait)} between comments."
-        )
-        waits.append((wait, "thread", text))
+        waits.append((speed_limit_seconds(reports), "thread", speed_limit_text(reports)))
     if waits:
         _check_waits(comment, parent, waits, now)
     rule = article.newcomer_rule(now)
@@ -293,10 +295,5 @@ def reply_conditions(
         )
     reports = sum(comment.report_count for comment in chain)
     if reports:
-        wait = speed_limit_seconds(reports)
-        notices.append(
-            f"Speed limit: this part of the discussion has {reports} open "
-            f"report{'' if reports == 1 else 's'}; everyone replying in it waits "
-            f"{describe_seconds(wait)} between comments."
-        )
+        notices.append(speed_limit_text(reports))
     return notices, locked
