@@ -45,6 +45,12 @@ class ReasonActionForm(ActionForm):
         help_text="Kept in each comment's history.",
         widget=admin.helpers.forms.TextInput(attrs={"placeholder": "Reason (optional)", "size": 30}),
     )
+    # Issue 21: what a removed comment's placeholder names ("removed: abuse"); empty: the reports'.
+    category = admin.helpers.forms.ChoiceField(
+        required=False,
+        label="Removal category",
+        choices=[("", "Removal category: from the reports"), *Report.Reason.choices],
+    )
 
 
 def _with_reason(message: str, request) -> str:
@@ -63,8 +69,9 @@ def _moderation_action(name: str):
     def action(modeladmin, request, queryset):
         count = 0
         for comment in queryset:
+            extra = {"category": request.POST.get("category", "")} if name == "remove" else {}
             try:
-                comment = service(comment, moderator=request.user)
+                comment = service(comment, moderator=request.user, **extra)
             except Comment.DoesNotExist:
                 continue  # deleted by another moderator since the list was shown
             modeladmin.log_change(request, comment, _with_reason(f"Comment {done}.", request))

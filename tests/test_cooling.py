@@ -468,3 +468,20 @@ def test_the_demo_shows_a_heated_article_with_slow_mode_and_a_locked_branch(clie
     assert "Slow mode: one comment every 5 minutes here" in page
     assert Comment.objects.filter(article=article, locked_at__isnull=False).count() == 1
     assert "Replies locked: a personal back-and-forth" in page
+
+
+def test_the_admin_remove_action_takes_a_category_for_the_placeholder(staff_client):
+    comment = CommentFactory(body="Way off")
+    CommentFactory(parent=comment, body="Reply")
+
+    staff_client.post(
+        reverse("admin:comments_comment_changelist"),
+        {
+            "action": "remove_comments",
+            "_selected_action": [comment.pk],
+            "category": "off-topic",
+            "reason": "",
+        },
+    )
+
+    assert Comment.objects.get(pk=comment.pk).removal_category == "off-topic"
