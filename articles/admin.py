@@ -2,6 +2,15 @@ from django.contrib import admin
 
 from articles.models import Article
 
+# Issue 21: set and lifted only through comments.services.cooling (recorded in the history).
+COOLING_FIELDS = [
+    "slow_mode_seconds",
+    "slow_mode_until",
+    "slow_mode_reason",
+    "newcomer_policy",
+    "newcomer_until",
+]
+
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
@@ -15,4 +24,9 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Source", {"fields": ["source_name", "source_url"], "classes": ["collapse"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
         ("Discussion", {"fields": ["comments_open", "comments_close_at"]}),
+        (
+            "Cooling (set from Comments › Heated discussions: each change is recorded there)",
+            {"fields": COOLING_FIELDS, "classes": ["collapse"]},
+        ),
     ]
+    readonly_fields = COOLING_FIELDS

@@ -59,6 +59,22 @@ class Article(models.Model):
     comments_close_at = models.DateTimeField(
         null=True, blank=True, help_text="Optional: the discussion closes by itself at this time."
     )
+    # Issue 21: cooling a heated discussion (comments.cooling checks these at write time; set
+    # and lifted by comments.services.cooling, which saves with .save() so cached pages refresh).
+    slow_mode_seconds = models.PositiveIntegerField(
+        default=0, help_text="Slow mode: one comment per this many seconds per author (0 = off)."
+    )
+    slow_mode_until = models.DateTimeField(null=True, blank=True, help_text="Slow mode ends (empty: no end).")
+    slow_mode_reason = models.CharField(max_length=200, blank=True)
+    newcomer_policy = models.CharField(
+        max_length=10,
+        choices=[("off", "Off"), ("hold", "Hold for review"), ("collapse", "Collapse")],
+        default="off",
+        help_text="What happens to comments from first-time commenters on this article.",
+    )
+    newcomer_until = models.DateTimeField(
+        null=True, blank=True, help_text="The newcomer rule ends (empty: no end)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Kept by comments.services in the same transaction as every comment write, so
@@ -117,6 +133,27 @@ class Article(models.Model):
             return False
         closes_at = self.discussion_closes_at
         return closes_at is None or timezone.now() < closes_at
+
+    def slow_mode_on(self, now=None) -> bool:
+        """Slow mode applies now (seconds set, end time not passed)."""
+        return bool(self.slow_mode_seconds) and (
+            self.slow_mode_until is None or (now or timezone.now()) < self.slow_mode_until
+        )
+
+    @property
+    def is_slow_mode_on(self) -> bool:
+        return self.slow_mode_on()
+
+    @property
+    def cooling_state(self) -> tuple:
+        """What of the cooling rules the page shows now: changes when one ends, with no write."""
+        return (self.slow_mode_on(), self.newcomer_rule())
+
+    def newcomer_rule(self, now=None) -> str:
+        """The newcomer rule in force now: "off", "hold" or "collapse"."""
+        if self.newcomer_until is not None and (now or timezone.now()) >= self.newcomer_until:
+            return "off"
+        return self.newcomer_policy
 
     @property
     def discussion_closes_at(self):

@@ -52,6 +52,7 @@ def page_state(article) -> tuple:
         article.discussion_version,
         article.is_accepting_comments,
         settings.COMMENT_DISPLAY_DEPTH,
+        article.cooling_state,  # issue 21: a rule's notice goes when it ends, with no write
     )
 
 
@@ -130,6 +131,7 @@ def _assembled_page(request, article, sort: str, placeholders: dict[str, str]) -
         article.is_accepting_comments,
         article.thread_count,
         settings.COMMENT_DISPLAY_DEPTH,
+        article.cooling_state,
     )
     cached = cache.get(key)
     if cached is None or cached[0] != state:

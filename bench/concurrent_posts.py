@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -51,6 +52,17 @@ def parse_args(argv=None):
     parser.add_argument("--seed-threads", type=int, default=10, help="Top-level comments of a fresh one.")
     parser.add_argument("--hot", type=float, default=0.0, help="Share of posts into one hot thread.")
     parser.add_argument("--top-level", type=float, default=0.0, help="Share of new top-level comments.")
+    parser.add_argument(
+        "--articles",
+        type=int,
+        default=1,
+        help="Articles (each with the discussion); writer i posts into i mod N.",
+    )
+    parser.add_argument(
+        "--thread-per-writer",
+        action="store_true",
+        help="Writer i replies only inside the i-th largest thread of its article.",
+    )
     parser.add_argument(
         "--reply-page",
         action="store_true",
@@ -120,7 +132,7 @@ def manage(env: dict, *args: str) -> None:
 
 
 def prepare(args, env: dict):
-    """Schema, static files, the article and its discussion. Returns (article, all comment pks, hot pks)."""
+    """Schema, static files, the articles and their discussions: a Target each."""
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     # Throughput of posting, not of the first-comment hold: with it on, every bench guest's first
@@ -143,23 +155,39 @@ def prepare(args, env: dict):
     from comments.models import Comment
     from comments.services import post_comment
 
-    article = Article.objects.create(
-        title="Benchmark article", slug=f"bench-{uuid.uuid4().hex[:8]}", body="Concurrent posting.",
-        status=Article.Status.PUBLISHED, published_at=timezone.now(),
-    )  # fmt: skip
-    if args.discussion:
-        manage(env, "generate_discussion", "--article", article.slug, "--comments", str(args.discussion))
-    else:
-        for n in range(args.seed_threads):
-            post_comment(article=article, body=f"Seed thread {n}", author_name="Seed")
+    articles = []
+    for _ in range(args.articles):
+        article = Article.objects.create(
+            title="Benchmark article", slug=f"bench-{uuid.uuid4().hex[:8]}", body="Concurrent posting.",
+            status=Article.Status.PUBLISHED, published_at=timezone.now(),
+        )  # fmt: skip
+        if args.discussion:
+            manage(env, "generate_discussion", "--article", article.slug, "--comments", str(args.discussion))
+        else:
+            for n in range(args.seed_threads):
+                post_comment(article=article, body=f"Seed thread {n}", author_name="Seed")
+        articles.append(article)
     with connection.cursor() as cursor:
         # Fresh statistics now, so autovacuum does not start analysing in the middle of the run,
         cursor.execute("VACUUM ANALYZE comments_comment")
         cursor.execute("CHECKPOINT")  # nor a checkpoint triggered by the data just loaded
-    comments = Comment.objects.filter(article=article)
-    biggest = max(comments.filter(parent=None), key=lambda root: root.rght)
-    hot = list(comments.filter(tree_id=biggest.tree_id).values_list("pk", flat=True))
-    return article, list(comments.values_list("pk", flat=True)), hot
+    targets = []
+    for article in articles:
+        comments = Comment.objects.filter(article=article)
+        roots = sorted(comments.filter(parent=None), key=lambda root: -root.rght)[: args.writers]
+        threads = [list(comments.filter(tree_id=root.tree_id).values_list("pk", flat=True)) for root in roots]
+        targets.append(Target(article, list(comments.values_list("pk", flat=True)), threads[0], threads))
+    return targets
+
+
+@dataclass
+class Target:
+    """An article the writers post into: all its comments, its largest (hot) thread, its largest threads."""
+
+    article: object
+    pool: list[int]
+    hot: list[int]
+    threads: list[list[int]]
 
 
 def request(port: int, method: str, path: str, *, body: str | None = None, headers: dict | None = None):
@@ -195,11 +223,9 @@ def start_gunicorn(args, env: dict) -> subprocess.Popen:
 class Writers:
     """The writer threads and what they sent and got back."""
 
-    def __init__(self, args, article, pool: list[int], hot: list[int]):
+    def __init__(self, args, targets: list[Target]):
         self.args = args
-        self.article = article
-        self.pool = pool
-        self.hot = hot
+        self.targets = targets
         self.lock = threading.Lock()
         self.sent: list[dict] = []
         self.run = uuid.uuid4().hex[:6]
@@ -213,7 +239,8 @@ class Writers:
 
     def writer(self, number: int) -> None:
         rng = random.Random(number)
-        status, headers, page = request(self.args.port, "GET", self.article.get_absolute_url())
+        target = self.targets[number % len(self.targets)]
+        status, headers, page = request(self.args.port, "GET", target.article.get_absolute_url())
         form = FormFields()
         form.feed(page.decode())
         assert status == 200 and form.action, f"no comment form on the article page ({status})"
@@ -227,7 +254,7 @@ class Writers:
                 if kind < self.args.top_level:
                     parent, into = None, None
                 else:
-                    into = self.hot if kind < self.args.top_level + self.args.hot else self.pool
+                    into = self.hot_or_pool(target, number, kind)
                     parent = rng.choice(into)
             body = f"Bench {self.run} {number}-{n}: a considered reply."
             token = str(uuid.uuid4())
@@ -274,6 +301,11 @@ class Writers:
                 if record["pk"] is not None and into is not None:
                     into.append(record["pk"])
             n += 1
+
+    def hot_or_pool(self, target: Target, number: int, kind: float) -> list[int]:
+        if self.args.thread_per_writer:
+            return target.threads[number % len(target.threads)]
+        return target.hot if kind < self.args.top_level + self.args.hot else target.pool
 
     def drive(self, on_measure_start, on_measure_end) -> float:
         """Warm up (uncounted in the rate), then measure for --seconds; return the measured time."""
@@ -396,15 +428,17 @@ def verify(writers: Writers) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     env = server_env(bench_database_url(args.database_url))
-    article, pool, hot = prepare(args, env)
-    print(f"Article {article.slug}: {len(pool)} comments, hot thread of {len(hot)}; {args.writers} writers")
+    targets = prepare(args, env)
+    for target in targets:
+        print(f"Article {target.article.slug}: {len(target.pool)} comments, hot thread of {len(target.hot)}")
+    print(f"{args.writers} writers" + (", each in a thread of its own" if args.thread_per_writer else ""))
     workers = args.workers or "the configured"
     print(f"for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; gunicorn, {workers} workers")
     server = start_gunicorn(args, env)
     cpu = CpuMeter(server.pid, postmaster_pid(args.database_url))
     rows = {}
     try:
-        writers = Writers(args, article, pool, hot)
+        writers = Writers(args, targets)
 
         def measure_start():
             rows["before"] = server_counters()

@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import ngettext
 from mptt.admin import MPTTModelAdmin
 
-from comments import desk, services
+from comments import desk, heat_admin, services
 from comments.admin_forms import BanForm
 from comments.models import Comment, Report
 from comments.moderation_admin import author_histories
@@ -45,6 +45,12 @@ class ReasonActionForm(ActionForm):
         help_text="Kept in each comment's history.",
         widget=admin.helpers.forms.TextInput(attrs={"placeholder": "Reason (optional)", "size": 30}),
     )
+    # Issue 21: what a removed comment's placeholder names ("removed: abuse"); empty: the reports'.
+    category = admin.helpers.forms.ChoiceField(
+        required=False,
+        label="Removal category",
+        choices=[("", "Removal category: from the reports"), *Report.Reason.choices],
+    )
 
 
 def _with_reason(message: str, request) -> str:
@@ -63,8 +69,9 @@ def _moderation_action(name: str):
     def action(modeladmin, request, queryset):
         count = 0
         for comment in queryset:
+            extra = {"category": request.POST.get("category", "")} if name == "remove" else {}
             try:
-                comment = service(comment, moderator=request.user)
+                comment = service(comment, moderator=request.user, **extra)
             except Comment.DoesNotExist:
                 continue  # deleted by another moderator since the list was shown
             modeladmin.log_change(request, comment, _with_reason(f"Comment {done}.", request))
@@ -230,6 +237,7 @@ class CommentAdmin(MPTTModelAdmin):
         remove_threads,
         ban_authors,
         anonymise_authors,
+        *heat_admin.COMMENT_ACTIONS,  # issue 21: locks and a thread's slow mode
     ]
     readonly_fields = [
         "article", "parent", "user", "author_email", "status", "hold_reason", "created_at", "edited_at",
@@ -269,7 +277,9 @@ class CommentAdmin(MPTTModelAdmin):
     change_form_template = "admin/comments/comment/change_form.html"  # the desk's decisions on top
 
     def get_urls(self):
-        return desk.urls(self) + super().get_urls()  # before the admin's catch-all <object_id>/
+        return (
+            desk.urls(self) + heat_admin.urls(self) + super().get_urls()
+        )  # before the admin's catch-all <object_id>/
 
     def view_on_site(self, comment):
         """For moderators: the comment in its thread, whatever its status (a reader's page shows

@@ -51,6 +51,10 @@ class CommentForm(BotTrapMixin, forms.Form):
             "invalid": "This form was damaged on its way to us: please reload the page and post again."
         },
     )
+    # Issue 21: "tell me first if it would be held" (the form says so once, with the reason;
+    # the form it brings back has this off, so posting again stores the comment as held).
+    # Absent (a script, an old form): stored as held at once, as before.
+    check_hold = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
     notify_replies = forms.BooleanField(
         label="Notify me when someone replies",
         required=False,
@@ -109,7 +113,13 @@ class CommentForm(BotTrapMixin, forms.Form):
             "author_name": data.get("name", ""),
             "author_email": data.get("email", ""),
             "submission_token": data.get("token"),
+            "hold_confirmed": not data.get("check_hold"),
         }
+
+    def confirm_hold(self) -> None:
+        """Shown again after the hold notice: posting this form again stores the comment as held."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("check_hold")] = ""
 
 
 class ReportForm(forms.Form):

@@ -10,6 +10,9 @@ column must be placed, and if it is shown, the trigger changed by a migration.
 SHOWN_COLUMNS = [
     "article_id", "parent_id", "tree_id", "level", "user_id", "author_name", "body", "body_html",
     "status", "created_at", "edited_at",
+    # Issue 21: a lock hides Reply on its branch; a thread's slow mode; a folded first-time comment.
+    "locked_at", "lock_reason", "slow_mode_seconds", "slow_mode_until", "slow_mode_reason", "first_time",
+    "removal_category",
 ]  # fmt: skip
 
 # Why each other column marks nothing.

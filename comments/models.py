@@ -77,6 +77,24 @@ class Comment(MPTTModel):
     # replies" sort to read from the roots' index (which must not hold lft/rght: see below).
     # A default in the database too: the release before it inserts rows without the column.
     thread_replies = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # Issue 21 (comments.cooling). A lock on any comment: no new replies to it or below it.
+    locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lock_reason = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    # On top-level comments only: the thread's own slow mode (0 = off; no end time = no end).
+    slow_mode_seconds = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    slow_mode_until = models.DateTimeField(null=True, blank=True, editable=False)
+    slow_mode_reason = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    # Posted by a first-time commenter under an article's "collapse" rule: shown folded.
+    first_time = models.BooleanField(default=False, db_default=False, editable=False)
+    # Why a moderator removed it, as its placeholder says ("removed: abuse"): a report reason.
+    removal_category = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        choices=[("spam", "spam"), ("abuse", "abuse"), ("off-topic", "off-topic"), ("other", "other")],
+    )
     # Set by the comment form; a second submission of the same form finds the first comment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 

@@ -181,6 +181,7 @@ class Verdict:
     status: str  # Comment.Status.APPROVED or PENDING
     reason: str = ""  # why it is held, for the moderation queue
     refused: str = ""  # set when the comment must not be stored: the message for the reader
+    notice: str = ""  # held by a rule the writer can act on: told before it is stored (issue 21)
 
 
 BANNED = "You cannot comment here: this account or address has been banned from commenting."
@@ -199,10 +200,18 @@ def judge(*, body: str, user: AbstractBaseUser | None, email: str, ip_address: s
         return Verdict(Comment.Status.SPAM, f"Blocked term: {blocked}", refused=BLOCKED)
     held = _search(rules.hold, text)
     if held:
-        return Verdict(Comment.Status.PENDING, f"Held term: {held}")
+        return Verdict(
+            Comment.Status.PENDING,
+            f"Held term: {held}",
+            notice=f"it uses “{held}”, a word the moderators read first",
+        )
     links = count_links(body)
     if links > rules.max_links:
-        return Verdict(Comment.Status.PENDING, f"{links} links (more than {rules.max_links})")
+        return Verdict(
+            Comment.Status.PENDING,
+            f"{links} links (more than {rules.max_links})",
+            notice=f"it has {links} links, and comments with more than {rules.max_links} are read first",
+        )
     if rules.hold_first_comments and not has_approved_comment(user=user, email=email):
         return Verdict(Comment.Status.PENDING, "First comment by this author")
     return Verdict(Comment.Status.APPROVED)

@@ -19,11 +19,13 @@ from django.utils.safestring import mark_safe
 
 from articles.models import Article
 from comments import ownership
+from comments.cooling import reply_conditions
 from comments.discussion import RENDER_VERSION
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.readers import OWN_COOKIE, own_pending
 from comments.render import render_items
+from comments.templatetags.cooling import cooling_notices_html
 from comments.templatetags.threadline import avatar, reltime
 from comments.tree_items import subtree_items
 from config.prepared import PreparedValues
@@ -53,7 +55,14 @@ def _render_thread_page(request, comment, *, pending=None):
     items = subtree_items(comment, own_pending(request) if pending is None else pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
-        render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
+        render_items(
+            comment.article,
+            items,
+            highlight=comment.pk,
+            editable=editable,
+            deletable=deletable,
+            locked_above=any(ancestor.locked_at for ancestor in ancestors),
+        )
     )
     return render(
         request,
@@ -120,10 +129,17 @@ def quote_html(*, author_name: str, created_at, body_html: str, shown: bool) -> 
 
 
 def reply_page(request, parent, *, slots=None):
-    """Reply without JavaScript: the parent quoted, then the form. With slots, the shared
-    frame: placeholders for the parent (its pk, name and quote) and the form's per-request values."""
+    """Reply without JavaScript: the parent quoted, the slow modes and speed limits in force
+    there (issue 21), then the form, or why the branch is locked. With slots, the shared frame:
+    placeholders for the parent (its pk, name and quote), the notices and the form's per-request
+    values (the shared page comes here for locked branches: their page is not kept)."""
     article = parent.article
-    context = {"article": article, "parent": parent, "form": None}
+    open_for_replies = parent.is_approved and article.is_accepting_comments
+    notices, locked = [], ""
+    if open_for_replies and slots is None:
+        notices, locked = reply_conditions(article, parent, user=request.user)
+    context = {"article": article, "parent": parent, "form": None, "locked": locked}
+    context["notices_html"] = cooling_notices_html(notices) if slots is None else mark_safe(slots["notices"])
     if slots is None:
         context["parent_name"] = parent.author_name
         context["quote"] = mark_safe(
@@ -137,7 +153,7 @@ def reply_page(request, parent, *, slots=None):
     else:
         context["parent_name"] = slots["name"]
         context["quote"] = mark_safe(slots["quote"])
-    if parent.is_approved and article.is_accepting_comments:
+    if open_for_replies and not locked:
         initial = {"parent": parent.pk}
         if slots is not None:
             initial.update({"token": slots["token"], STAMP: slots["stamp"]})
@@ -158,11 +174,17 @@ _reply_state = PreparedValues(
         "article__comments_open",
         "article__comments_close_at",
         "article__published_at",
+        "article__slow_mode_seconds",
+        "article__slow_mode_until",
+        "article__slow_mode_reason",
+        "tree_id",
+        "lft",
+        "rght",
     ),  # fmt: skip
     pk=-918_273_645,
     now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
 )
-REPLY_SLOTS = ("name", "quote")
+REPLY_SLOTS = ("name", "quote", "notices")
 
 
 def reply_page_is_shared(request) -> bool:
@@ -181,13 +203,21 @@ def shared_reply_page(request, pk):
     row = _reply_state.first(pk=pk, now=timezone.now())
     if row is None:
         raise Http404("No published comment has this address.")
-    status, author_name, body_html, created_at, article_id, updated_at, *accepting = row
-    comments_open, closes_at, published_at = accepting
-    article = Article(comments_open=comments_open, comments_close_at=closes_at, published_at=published_at)
+    status, author_name, body_html, created_at, article_id, updated_at, *rest = row
+    comments_open, closes_at, published_at, slow_seconds, slow_until, slow_reason, *numbers = rest
+    article = Article(
+        comments_open=comments_open, comments_close_at=closes_at, published_at=published_at,
+        slow_mode_seconds=slow_seconds, slow_mode_until=slow_until, slow_mode_reason=slow_reason,
+    )  # fmt: skip
     if status != Comment.Status.APPROVED or not article.is_accepting_comments:
         return reply_page(request, visible_comment(pk))  # "cannot take replies": rare, not kept
+    tree_id, lft, rght = numbers
+    notices, locked = reply_conditions(article, Comment(pk=pk, tree_id=tree_id, lft=lft, rght=rght))
+    if locked:
+        return reply_page(request, visible_comment(pk))  # the lock instead of the form: not kept
     frame = _reply_frame(request, article_id, updated_at)
     name = escape(author_name).encode()
+    notices_html = cooling_notices_html(notices).encode()
     quote = quote_html(
         author_name=author_name, created_at=created_at, body_html=body_html, shown=True
     ).encode()
@@ -196,6 +226,7 @@ def shared_reply_page(request, pk):
             "pk": [(str(pk).encode(), stored_block(str(pk).encode()))],
             "name": [(name, stored_block(name))],
             "quote": [(quote, deflate_segment(quote, level=1))],
+            "notices": [(notices_html, stored_block(notices_html))],
         }
     )
     entry = SharedEntry(frame.state, page)

@@ -33,6 +33,42 @@ def url_pattern(name: str) -> str:
     return reverse(name, args=[987654321]).replace("987654321", "{pk}")
 
 
+def locked_pks(items: list, *, locked_above: bool = False) -> set[int]:
+    """The comments in a locked branch (issue 21): a locked one and all below it. Items come in
+    tree order, so a comment's locked ancestors come before it: their (tree, lft, rght) spans."""
+    if not locked_above and not any(item.comment.locked_at for item in items):
+        return set()
+    locked, spans = set(), []
+    for item in items:
+        comment = item.comment
+        if (
+            locked_above
+            or comment.locked_at
+            or any(tree == comment.tree_id and lft < comment.lft < rght for tree, lft, rght in spans)
+        ):
+            locked.add(comment.pk)
+        if comment.locked_at:
+            spans.append((comment.tree_id, comment.lft, comment.rght))
+    return locked
+
+
+def lock_note(comment) -> str:
+    """In place of Reply on a locked branch; the locked comment itself says why."""
+    if comment.locked_at and comment.lock_reason:
+        return f'<span class="locked-note">Replies locked: {escape(comment.lock_reason)}</span>'
+    return '<span class="locked-note">Replies locked</span>'
+
+
+def removed_placeholder(comment) -> str:
+    """Where a moderator's decision left a placeholder; a removal names its category (issue 21)."""
+    if comment.status == comment.Status.REMOVED and comment.removal_category:
+        return (
+            '<p class="placeholder">This comment was removed by a moderator '
+            f"(removed: {escape(comment.removal_category)}).</p>"
+        )
+    return '<p class="placeholder">This comment was removed by a moderator.</p>'
+
+
 def _replies(count: int) -> str:
     return f"{count} repl{'y' if count == 1 else 'ies'}"
 
@@ -62,8 +98,11 @@ def render_items(
     deletable: set[int] = frozenset(),
     helpful: dict[int, int] | None = None,
     picked: frozenset[int] = frozenset(),
+    locked_above: bool = False,
 ) -> str:
-    """The HTML of a list of thread items (one or more threads, in page order)."""
+    """The HTML of a list of thread items (one or more threads, in page order).
+
+    locked_above: the items hang below a locked comment not among them (a permalink page)."""
     if not items:
         return ""
     thread_url = url_pattern("comments:thread")
@@ -71,6 +110,7 @@ def render_items(
     report_url = url_pattern("comments:report")
     edit_url, delete_url = url_pattern("comments:edit"), url_pattern("comments:delete")
     zone = timezone.get_current_timezone()
+    locked = locked_pks(items, locked_above=locked_above)
     out: list[str] = []
     append = out.append
     for item in items:
@@ -100,10 +140,18 @@ def render_items(
                 append(
                     ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'
                 )
-            append(f'</header><div class="comment-body">{comment.body_html}</div>')
+            if comment.first_time:
+                append(
+                    '</header><details class="first-time"><summary>Comment from a first-time commenter'
+                    f'</summary><div class="comment-body">{comment.body_html}</div></details>'
+                )
+            else:
+                append(f'</header><div class="comment-body">{comment.body_html}</div>')
             if comment.is_approved:
                 actions = []
-                if reply_url:
+                if pk in locked:
+                    actions.append(lock_note(comment))
+                elif reply_url:
                     actions.append(
                         f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
                         f'aria-label="Reply to {author}">Reply</a>'
@@ -124,7 +172,7 @@ def render_items(
         elif comment.status == comment.Status.PENDING:
             append('<p class="placeholder">This comment is hidden while a moderator reviews it.</p>')
         else:
-            append('<p class="placeholder">This comment was removed by a moderator.</p>')
+            append(removed_placeholder(comment))
         if item.hidden_replies:
             hidden = item.hidden_replies
             append(

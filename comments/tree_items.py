@@ -18,6 +18,7 @@ STRUCTURED_TEXT_CHARS = 200  # a top-level comment's text in the page's JSON-LD
 RENDERED_FIELDS = [
     "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
     "created_at", "edited_at", "user_id", "body", "body_html", "thread_version",
+    "locked_at", "lock_reason", "first_time", "removal_category",  # issue 21
 ]  # fmt: skip
 
 

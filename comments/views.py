@@ -6,11 +6,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import published_article
 from articles.pages import NO_ARTICLE, render_article
 from comments import ownership
+from comments.cooling import reply_conditions
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
 from comments.markup import render_markdown
@@ -32,6 +34,7 @@ from comments.services import (
     report_comment,
 )
 from comments.services.submitting import Outcome, Submission, submit_comment
+from comments.templatetags.cooling import cooling_notices_html
 from comments.tree_items import ThreadItem
 from config.client import client_network
 from notifications.services import request_reply_subscription
@@ -80,6 +83,7 @@ REFUSAL_STATUS = {
     Outcome.DUPLICATE: 409,
     Outcome.REFUSED: 409,
     Outcome.TOO_OFTEN: 429,
+    Outcome.WOULD_BE_HELD: 409,
 }
 
 
@@ -104,6 +108,8 @@ def add_comment(request, slug):
                 request, submission, notify=form.cleaned_data.get("notify_replies"), fragment=fragment
             )
         form.add_error(None, submission.message)
+        if submission.outcome is Outcome.WOULD_BE_HELD:
+            form.confirm_hold()  # the form comes back once: sent again, it is stored as held
         status = REFUSAL_STATUS[submission.outcome]
     else:
         if form.refusal:
@@ -156,16 +162,22 @@ def reply(request, pk):
     else:
         parent = visible_comment(pk)
         article = parent.article
+        form, notices, locked = None, [], ""
         if parent.is_approved and article.is_accepting_comments:
-            form = CommentForm(
-                article=article,
-                user=request.user,
-                initial={"parent": parent.pk},
-                auto_id=reply_auto_id(parent.pk),
-            )
-            response = _form_fragment(request, form, article, status=200)
+            # issue 21: slow mode and speed limits said before typing; a lock instead of the form
+            notices, locked = reply_conditions(article, parent, user=request.user)
+            if not locked:
+                auto_id = reply_auto_id(parent.pk)
+                form = CommentForm(
+                    article=article, user=request.user, initial={"parent": parent.pk}, auto_id=auto_id
+                )
+        if form is None:
+            message = escape(locked or "This comment cannot take replies.")
+            response = HttpResponse(f'<p class="notice">{message}</p>', status=409)
         else:
-            response = HttpResponse('<p class="notice">This comment cannot take replies.</p>', status=409)
+            response = _form_fragment(request, form, article, status=200)
+            if notices:
+                response.content = cooling_notices_html(notices).encode() + response.content
     patch_vary_headers(response, ["Accept", "X-Requested-With"])
     return response
 

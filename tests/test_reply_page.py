@@ -1,5 +1,6 @@
 """The reply page a writer without JavaScript opens before each reply (issue 23): for readers
-without a session it is the article's cached reply frame with the parent put in, one query."""
+without a session it is the article's cached reply frame with the parent put in: two queries
+(the parent with its article, and its branch for issue 21's locks and limits), no rendering."""
 
 import gzip
 import re
@@ -51,7 +52,7 @@ def test_each_parent_gets_its_own_page_from_one_frame(client, parent, django_ass
     other = CommentFactory(article=parent.article, author_name="Chen", body="Buses instead")
     client.get(reply_url(parent))  # the article's frame made
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the parent and article; its branch (issue 21's locks, limits)
         response = client.get(reply_url(other))
 
     assert response.templates == []  # nothing rendered: the frame and the parent's quote joined
@@ -113,3 +114,14 @@ def test_a_guest_who_has_posted_gets_the_shared_page_and_a_member_their_own(clie
     client.force_login(UserFactory(username="maya"))
     member = client.get(reply_url(parent)).text
     assert 'name="name"' not in member and "maya" in member
+
+
+def test_a_locked_branch_or_a_limit_shows_on_the_shared_page_too(client, parent):
+    from comments.services import cooling
+
+    reply = CommentFactory(parent=parent, body="Below the lock")
+    client.get(reply_url(reply))  # the frame made
+    staff = UserFactory(is_staff=True)
+    cooling.lock_branch(parent, actor=staff, reason="Cooling down")
+    assert "locked by a moderator" in client.get(reply_url(reply)).text
+    assert 'name="body"' not in client.get(reply_url(reply)).text

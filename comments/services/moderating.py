@@ -4,6 +4,7 @@ comment as committed first."""
 
 import datetime
 import ipaddress
+from collections import Counter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 from comments.models import Ban, Comment, ModerationRules, Report
 from comments.moderation_reports import may_hide, open_weight, report_weight
 from comments.services.common import CommentRefused, reread_under_lock
-from notifications.services import comment_saved
+from notifications.services import comment_removed, comment_saved
 
 
 class CommentChanged(CommentRefused):
@@ -83,10 +84,23 @@ def mark_spam(
 
 @transaction.atomic
 def remove_comment(
-    comment: Comment, *, moderator: AbstractBaseUser | None, expected_state: str | None = None
+    comment: Comment,
+    *,
+    moderator: AbstractBaseUser | None,
+    expected_state: str | None = None,
+    category: str = "",
 ) -> Comment:
-    """Leave a placeholder in the thread; the replies stay."""
-    return _moderate(comment, Comment.Status.REMOVED, moderator, expected_state)
+    """Leave a placeholder in the thread naming why (`category`, else the reports' most common
+    reason: "removed: abuse"); the replies stay; its author hears of it if they asked for mail."""
+    if category not in Report.Reason.values:
+        reasons = comment.reports.filter(resolved_at__isnull=True).values_list("reason", flat=True)
+        category = max(Counter(reasons).items(), key=lambda item: item[1], default=("",))[0]
+    comment = _moderate(comment, Comment.Status.REMOVED, moderator, expected_state)
+    if category:
+        comment.removal_category = category
+        comment.save(update_fields=["removal_category"])
+    comment_removed(comment)
+    return comment
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, When
 
 from articles.models import Article
-from comments import moderation
+from comments import cooling, moderation
 from comments.locations import comment_location
 from comments.models import Comment
 from comments.services.common import (
@@ -29,7 +29,7 @@ INSERT_FIELDS = tuple(
     for field in Comment._meta.concrete_fields
     if field.attname in {"id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level"}
 )
-PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched")
+PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched", "chain")
 # The parent under the lock, with what the redirect needs: where the reply is shown. Within the
 # display depth, on its article's page: the count of threads before its own (NULL past the
 # depth, so PostgreSQL counts only when the count is used). Past it, on the continue page of an
@@ -71,6 +71,7 @@ _parent_under_lock = PreparedValues(
                 output_field=IntegerField(),
             ),
             watched=replies_are_watched(),  # whether the reply needs a notification job
+            chain=cooling.CHAIN,  # locks, reports and slow mode above the reply (issue 21)
         )
         .order_by()
         .values_list(*INSERT_FIELDS, *PARENT_EXTRAS)
@@ -104,11 +105,13 @@ def _post(
     user_agent: str = "",
     submission_token: uuid.UUID | None = None,
     trusted: bool = False,
+    hold_confirmed: bool = True,
 ) -> Posted:
     """Store a top-level comment or a reply (as its parent's last child).
 
     The moderation rules (comments.moderation) decide whether it is approved or held
     (pending); trusted=True skips them, for the site's own content (demo, fixtures).
+    hold_confirmed=False: a comment a rule would hold is refused with HoldNotice instead.
     A repeated submission_token returns the comment first stored with it.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
@@ -130,6 +133,8 @@ def _post(
         verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
         if verdict.refused:
             raise CommentRefused(verdict.refused)
+        if verdict.notice and not hold_confirmed:  # issue 21: say so first, store nothing yet
+            raise cooling.HoldNotice(cooling.hold_notice_text(verdict.notice))
     comment = Comment(
         article=article,
         user=user,
@@ -143,18 +148,20 @@ def _post(
         hold_reason=verdict.reason,
     )
     if connection.in_atomic_block:
-        return _store(comment, parent=parent)
+        return _store(comment, parent=parent, trusted=trusted)
     try:
         with transaction.atomic():
-            return _store(comment, parent=parent)
+            return _store(comment, parent=parent, trusted=trusted)
     except IntegrityError as error:
         return Posted(first_with_token_or_raise(comment.submission_token, error))
 
 
-def _store(comment: Comment, *, parent: Comment | None) -> "Posted":
+def _store(comment: Comment, *, parent: Comment | None, trusted: bool = False) -> "Posted":
     """post_comment() inside a transaction: check under the thread's lock, insert, enqueue."""
     try:
         parent = _locked_parent(comment, parent)
+        if not trusted:
+            cooling.check_new_comment(comment, parent)  # locks, slow mode, newcomers (issue 21)
     except CommentRefused as refusal:
         # A retry of a form that was stored before the thread changed still lands on its comment.
         return Posted(first_with_token_or_raise(comment.submission_token, refusal))
@@ -200,7 +207,7 @@ def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
     if row is None:
         raise ParentRefused("The comment you are replying to cannot be found.")
     parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[: len(INSERT_FIELDS)])
-    parent.roots_before, parent.continue_anchor, parent.watched = row[len(INSERT_FIELDS) :]
+    parent.roots_before, parent.continue_anchor, parent.watched, parent.chain = row[len(INSERT_FIELDS) :]
     if parent.article_id != article.pk:
         raise ParentRefused("The comment you are replying to cannot be found.")
     if not parent.is_approved:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from articles.models import Article
+from comments.cooling import CoolingRefused, HoldNotice
 from comments.duplicates import (
     Repeat,
     author_key,
@@ -39,6 +40,7 @@ class Outcome(enum.Enum):
     TOO_OFTEN = "too often"  # a rate limit: refused, with Retry-After
     BAD_PARENT = "bad parent"  # the comment replied to is gone or closed: the form's input is wrong
     REFUSED = "refused"  # closed discussion, ban, spam: refused with the reason
+    WOULD_BE_HELD = "would be held"  # a rule would hold it: said first, stored if sent again
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ def submit_comment(
     author_name: str = "",
     author_email: str = "",
     submission_token: uuid.UUID | None = None,
+    hold_confirmed: bool = True,
 ) -> Submission:
     """Check and post a reader's comment form; say what happened and where the writer lands.
 
@@ -101,6 +104,7 @@ def submit_comment(
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 submission_token=submission_token,
+                hold_confirmed=hold_confirmed,
             )
     except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
@@ -113,6 +117,10 @@ def submit_comment(
         log_refusal(request, reason="rate_limit", detail=f"comment: {limited.message}", excerpt=body)
         message = f"You are posting too often. {limited.message} Your text is kept below."
         return Submission(Outcome.TOO_OFTEN, message=message, retry_after=limited.retry_after)
+    except HoldNotice as notice:
+        return Submission(Outcome.WOULD_BE_HELD, message=notice.message)
+    except CoolingRefused as refusal:  # slow mode or a speed limit (issue 21): the text is kept
+        return Submission(Outcome.TOO_OFTEN, message=refusal.message, retry_after=refusal.retry_after)
     except ParentRefused as refusal:
         return Submission(Outcome.BAD_PARENT, message=refusal.message)
     except CommentRefused as refusal:

@@ -23,6 +23,7 @@ from notifications.services.outbox import (  # noqa: F401
     unsubscribe_headers,
     unsubscribe_url,
 )
+from notifications.services.removals import comment_removed  # noqa: F401
 from notifications.services.replies import (  # noqa: F401
     CONFIRMATIONS_PER_DAY,
     comment_saved,

@@ -8,6 +8,7 @@ from articles.demo import ARTICLES, DISCUSSION
 from articles.models import Article
 from comments import services
 from comments.models import Comment
+from comments.services import cooling
 
 
 class Command(BaseCommand):
@@ -47,3 +48,12 @@ class Command(BaseCommand):
             if status == "removed":
                 services.remove_comment(posted[key], moderator=None)
         self.stdout.write(f"Created the demo discussion: {len(posted)} comments.")
+        # Issue 21: the demo article is a heated one, cooled as a moderator would cool it.
+        cooling.set_slow_mode(
+            article,
+            seconds=300,
+            reason="the discussion got heated overnight: take a breath between comments",
+            actor=None,
+        )
+        cooling.lock_branch(posted["a2"], actor=None, reason="a personal back-and-forth, not about the plan")
+        self.stdout.write("Cooled it: slow mode (one comment every 5 minutes) and one locked branch.")
