@@ -373,6 +373,38 @@ def postmaster_pid(database_url: str | None) -> int | None:
     return info.pid if info else None
 
 
+class LockWaits:
+    """What the server's backends wait for during the window, sampled every 5 ms from
+    pg_stat_activity (issue 23: does one article's row make its writers queue?): per kind of
+    lock, the average number of backends waiting for one."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.samples = 0
+        self.waiting: Counter = Counter()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            while not self.stop.is_set():
+                rows = connection.execute(
+                    "SELECT wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                ).fetchall()
+                self.samples += 1
+                self.waiting.update(event for (event,) in rows)
+                time.sleep(0.005)
+
+    def report(self) -> str:
+        if not self.samples:
+            return "not sampled"
+        kinds = {event: round(count / self.samples, 2) for event, count in self.waiting.most_common()}
+        return f"{kinds or 'none'} backends waiting on average ({self.samples} samples)"
+
+
 def server_counters() -> dict[str, int]:
     """Rows updated in comments_comment, and the server's WAL: bytes and full-page images."""
     from django.db import connection
@@ -440,7 +472,10 @@ def main(argv=None) -> int:
     try:
         writers = Writers(args, targets)
 
+        waits = LockWaits(env["DATABASE_URL"])
+
         def measure_start():
+            waits.thread.start()
             rows["before"] = server_counters()
             cpu.begin()
             rows["client cpu"] = time.process_time()
@@ -448,6 +483,7 @@ def main(argv=None) -> int:
         def measure_end():
             cpu.end()
             rows["client cpu"] = time.process_time() - rows["client cpu"]
+            waits.stop.set()
 
         elapsed = writers.drive(measure_start, measure_end)
     finally:
@@ -481,6 +517,8 @@ def main(argv=None) -> int:
         report[f"{name} CPU ms per post"] = round(1000 * seconds / max(1, len(measured)), 2)
     # The load generator itself (this process, its writer threads), on the same two cores.
     report["client CPU ms per post"] = round(1000 * rows["client cpu"] / max(1, len(measured)), 2)
+    # advisory: the thread and author locks; transactionid/tuple: a row another writer holds.
+    report["lock waits"] = waits.report()
     for key, value in report.items():
         print(f"  {key:26} {value}")
     bad = (

@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from common import FormFields, bench_database_url, production_env
 
@@ -86,7 +87,8 @@ def main(argv=None) -> int:
             body=f"Profile {run} {n}: a considered reply.", name="Prof", email=f"prof{n % 50}@example.org",
             parent=str(parent),
         )  # fmt: skip
-        response = client.post(action, fields)
+        # urlencoded, as a browser sends a form without files (the test client would send multipart)
+        response = client.post(action, urlencode(fields), content_type="application/x-www-form-urlencoded")
         assert response.status_code == 302, (response.status_code, response.content[:500])
         return response
 

@@ -16,6 +16,7 @@ Signals for people, never a hidden penalty: every refusal says which rule, why, 
 
 import datetime
 import math
+from collections import namedtuple
 
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
@@ -251,6 +252,15 @@ def is_newcomer(comment: Comment, *, now: datetime.datetime | None = None) -> bo
     )
 
 
+ChainLink = namedtuple(
+    "ChainLink",
+    [
+        "parent_id", "level", "report_count", "locked_at", "lock_reason", "slow_mode_seconds",
+        "slow_mode_until", "slow_mode_reason",
+    ],
+)  # fmt: skip
+
+
 def reply_conditions(
     article, parent: Comment | None, *, user=None, now: datetime.datetime | None = None
 ) -> tuple[list[str], str]:
@@ -265,20 +275,14 @@ def reply_conditions(
         )
     if parent is None:
         return notices, ""
-    chain = list(
-        Comment.objects.filter(tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght)
+    # Rows, not model instances: this runs on every reply page (issue 23: instances of an MPTT
+    # model cost more than the query).
+    chain = [
+        ChainLink._make(row)
+        for row in Comment.objects.filter(tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght)
         .order_by("-lft")
-        .only(
-            "parent_id",
-            "level",
-            "report_count",
-            "locked_at",
-            "lock_reason",
-            "slow_mode_seconds",
-            "slow_mode_until",
-            "slow_mode_reason",
-        )  # fmt: skip
-    )
+        .values_list(*ChainLink._fields)
+    ]
     lock = next((comment for comment in chain if comment.locked_at), None)
     locked = ""
     if lock is not None:
