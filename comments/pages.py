@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from articles.models import Article
 from comments import ownership
+from comments.confirmations import place_messages
 from comments.discussion import RENDER_VERSION
 from comments.models import Comment
 from comments.readers import own_pending
@@ -42,15 +43,27 @@ def thread_page(request, pk, *, pending=None):
 
 def _render_thread_page(request, comment, *, pending=None):
     ancestors = list(comment.get_ancestors())
-    items = subtree_items(comment, own_pending(request) if pending is None else pending)
+    if pending is None:
+        pending = own_pending(request)
+        member = request.user.pk if request.user.is_authenticated else None
+        if comment.status == Comment.Status.PENDING and member and comment.user_id == member:
+            pending = pending | {comment.pk}  # a member's own held comment, from any browser
+    items = subtree_items(comment, pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
         render_items(comment.article, items, highlight=comment.pk, editable=editable, deletable=deletable)
     )
+    [thread], placed, _ = place_messages(request, [thread])  # issue 20: "updated" next to the comment
     return render(
         request,
         "comments/thread.html",
-        {"article": comment.article, "comment": comment, "ancestors": ancestors, "thread": thread},
+        {
+            "article": comment.article,
+            "comment": comment,
+            "ancestors": ancestors,
+            "thread": thread,
+            "placed_messages": placed,
+        },
         status=200 if items else 404,
     )
 

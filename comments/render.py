@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from comments.folding import folded_body
+from comments.held_notices import held_note_html
 from comments.templatetags.threadline import avatar_parts, time_element
 
 
@@ -35,6 +37,16 @@ def url_pattern(name: str) -> str:
 
 def _replies(count: int) -> str:
     return f"{count} repl{'y' if count == 1 else 'ies'}"
+
+
+def _own_actions(pk: int, editable, deletable, edit_url: str, delete_url: str) -> str:
+    """Edit and Delete under the author's own held comment (issue 20)."""
+    actions = []
+    if pk in editable:
+        actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')
+    if pk in deletable:
+        actions.append(f'<a href="{delete_url.format(pk=pk)}" class="delete-link">Delete</a>')
+    return f'<p class="comment-actions">{" · ".join(actions)}</p>'
 
 
 def render_items(
@@ -81,7 +93,12 @@ def render_items(
                 append(
                     ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'
                 )
-            append(f'</header><div class="comment-body">{comment.body_html}</div>')
+            append("</header>")
+            if item.awaiting:
+                append(held_note_html(comment))
+            append(folded_body(comment.body_html))
+            if item.awaiting and (pk in editable or pk in deletable):
+                append(_own_actions(pk, editable, deletable, edit_url, delete_url))
             if comment.is_approved:
                 actions = []
                 if reply_url:

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from articles.models import published_article
 from articles.pages import NO_ARTICLE, render_article
 from comments import ownership
+from comments.confirmations import confirm, insert_in_comment, notice_html
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
 from comments.markup import render_markdown
@@ -27,7 +27,7 @@ from comments.services import (
 from comments.services.submitting import Outcome, Submission, submit_comment
 from comments.tree_items import ThreadItem
 from config.client import client_network
-from notifications.services import request_reply_subscription
+from notifications.services import request_reply_subscription, turn_on_reply_emails
 from pagecache.store import is_shared
 from protection import ratelimit
 from protection.refusals import log_refusal
@@ -58,11 +58,14 @@ def _add_url(article) -> str:
     return reverse("comments:add", args=[article.slug])
 
 
-def render_comment_fragment(request, comment: Comment, *, status=200) -> HttpResponse:
-    """One comment as the thread shows it (an <li> in an <ol>), for the script to put in place."""
+def render_comment_fragment(request, comment: Comment, *, status=200, notice: str = "") -> HttpResponse:
+    """One comment as the thread shows it (an <li> in an <ol>), for the script to put in place;
+    with `notice` ("check your inbox") inside it, where the writer is (issue 20)."""
     editable, deletable = ownership.own_comment_pks(request, [comment])
     item = ThreadItem(comment=comment, awaiting=comment.status == Comment.Status.PENDING)
     html = render_items(comment.article, [item], editable=editable, deletable=deletable)
+    if notice:
+        html = insert_in_comment(html, comment.pk, notice_html(notice, focus=False)) or html
     return HttpResponse(f'<ol class="comments">{html}</ol>', status=status)
 
 
@@ -106,28 +109,62 @@ def add_comment(request, slug):
     if fragment:
         response = _form_fragment(request, form, article, status=status)
     else:
-        response = render_article(request, article, form=form, status=status)
+        response = _refused_page(request, article, form, parent_value, status=status)
     if status == 429:
         response["Retry-After"] = str(submission.retry_after)
     return response
+
+
+def _refused_page(request, article, form, parent_value: str, *, status: int) -> HttpResponse:
+    """A refused form without JavaScript, where the writer was: a reply on the reply page (the
+    parent quoted), a top-level comment on the article page. Either way the error summary is
+    focused as the page loads (autofocus), so the browser shows the form, not the page's top."""
+    parent_value = parent_value.strip()
+    if parent_value.isdigit() and len(parent_value) <= 18:
+        parent = (
+            Comment.objects.select_related("article").filter(pk=int(parent_value), article=article).first()
+        )
+        if parent is not None:
+            context = {"article": article, "parent": parent, "form": form}
+            return render(request, "comments/reply.html", context, status=status)
+    return render_article(request, article, form=form, status=status)
 
 
 def _landed(request, submission: Submission, *, notify: bool, fragment: bool):
     """The writer lands on their comment; their own is remembered for them (a signed cookie)."""
     comment = submission.comment
     if not submission.mine:
-        return redirect(submission.landing)
-    if notify and request_reply_subscription(comment):
-        messages.info(request, "Check your inbox: we sent a link to confirm reply notifications.")
+        response = redirect(submission.landing)
+        if fragment:  # the script follows the landing (issue 20)
+            response = HttpResponse(status=204)
+            response["X-Comment-Location"] = submission.landing
+        return response
+    notice = ""
+    if notify:
+        notice = reply_emails_notice(request, comment)
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, comment)
     if not request.user.is_authenticated:
         remember_posted(request, comment)
-    response = (
-        render_comment_fragment(request, comment, status=201) if fragment else redirect(submission.landing)
-    )
+    if fragment:
+        response = render_comment_fragment(request, comment, status=201, notice=notice)
+        response["X-Comment-Location"] = submission.landing
+    else:
+        if notice:
+            confirm(request, notice, comment_pk=comment.pk)
+        response = redirect(submission.landing)
     store_own_comments(request, response)  # a signed cookie: no session row to write (issue 9)
     return response
+
+
+def reply_emails_notice(request, comment: Comment) -> str:
+    """Act on "Notify me when someone replies": a guest confirms by email; a member's reply
+    emails are turned on (issue 20). Returns what to tell the writer ("" for nothing)."""
+    if request.user.is_authenticated:
+        return turn_on_reply_emails(request.user)
+    if request_reply_subscription(comment):
+        return "Check your inbox: we sent a link to confirm reply notifications."
+    return ""
 
 
 @require_GET
@@ -196,7 +233,7 @@ def edit(request, pk):
         except CommentRefused as refusal:
             form.add_error(None, refusal)
         else:
-            messages.success(request, "Your comment was updated.")
+            confirm(request, "Your comment was updated.", comment_pk=comment.pk)
             return redirect(comment_location(comment))
     status = 400 if form.is_bound else 200
     return render(
@@ -212,10 +249,15 @@ def delete(request, pk):
     """The author takes a comment back; a placeholder stays if it has replies."""
     comment = _own_comment(request, pk, ownership.can_delete)
     if request.method == "POST":
-        article = comment.article
-        delete_own_comment(comment)
-        messages.success(request, "Your comment was deleted.")
-        return redirect(f"{article.get_absolute_url()}#discussion")
+        article, parent_id = comment.article, comment.parent_id
+        placeholder = delete_own_comment(comment)
+        # Where the reader was: the placeholder it leaves, or the comment it replied to (issue 20).
+        near = placeholder or (Comment.objects.filter(pk=parent_id).first() if parent_id else None)
+        if near is None:
+            confirm(request, "Your comment was deleted.")
+            return redirect(f"{article.get_absolute_url()}#discussion")
+        confirm(request, "Your comment was deleted.", comment_pk=near.pk)
+        return redirect(comment_location(near))
     return render(request, "comments/delete.html", {"comment": comment})
 
 
@@ -242,12 +284,10 @@ def report(request, pk):
     except CommentRefused as refusal:
         form.add_error(None, refusal)
         return render(request, "comments/report.html", {"comment": comment, "form": form}, status=409)
-    messages.success(
-        request,
-        "Thank you: the comment is hidden until a moderator reviews it."
-        if hidden
-        else "Thank you: a moderator will look at the comment.",
-    )
+    if hidden:
+        confirm(request, "Thank you: the comment is hidden until a moderator reviews it.")
+    else:
+        confirm(request, "Thank you: a moderator will look at the comment.", comment_pk=comment.pk)
     return redirect(
         comment.article.get_absolute_url() + ("#discussion" if hidden else f"#comment-{comment.pk}")
     )
