@@ -61,6 +61,7 @@ def place_messages(request, threads: list[str]) -> tuple[list[str], list, list[s
         notice = notice_html(str(message), focus=focus)
         if target == AT_DISCUSSION:
             discussion.append(mark_safe(notice))  # noqa: S308 (escaped in notice_html)
+            message.placed = True  # base.html leaves it out of the list at the top
             placed.append(message)
             focus = False
             continue
@@ -71,6 +72,7 @@ def place_messages(request, threads: list[str]) -> tuple[list[str], list, list[s
             changed = insert_in_comment(html, int(pk), notice)
             if changed is not None:
                 threads[index] = mark_safe(changed)  # noqa: S308 (escaped above; the rest was safe)
+                message.placed = True
                 placed.append(message)
                 focus = False
                 break

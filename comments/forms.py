@@ -77,19 +77,19 @@ class CommentForm(BotTrapMixin, forms.Form):
             del self.fields["email"]
             # Members are offered reply emails here too (issue 20); ticking it turns on the
             # setting of their Email settings page, where they turn it off.
-            self.fields["notify_replies"].label = "Email me when someone replies to my comments"
-            self.fields["notify_replies"].help_text = "For all your comments; change it in Email settings."
+            # No query for their current choice: ticking turns it on (again), leaving it does nothing.
+            notify = self.fields["notify_replies"]
+            notify.label = "Email me when someone replies to my comments"
+            notify.help_text = "Turns on reply emails for all your comments; Email settings turns them off."
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
 
     @cached_property
     def hold_note(self) -> str:
-        """Before posting: first comments are reviewed, and how long that usually takes (issue 20).
-        One small query (the rules), made only where a form is shown."""
-        from comments.held_notices import before_posting_note
-        from comments.moderation import current_rules
+        """Before posting: first comments are reviewed, and how long that usually takes (issue 20)."""
+        from comments.held_notices import before_posting_note, first_comments_held
 
-        return before_posting_note() if current_rules().hold_first_comments else ""
+        return before_posting_note() if first_comments_held() else ""
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

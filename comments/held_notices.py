@@ -29,15 +29,27 @@ def held_note_html(comment) -> str:
     """The explanation under a held comment, for its author alone (never in shared HTML)."""
     if comment.user_id is not None:
         told = "We will email you when it is decided (you can turn that off in Email settings)."
-    elif comment.author_email:
+    else:  # guests always give an address (the form requires it); the row's email is not read here
         told = "We will email you at the address you gave when it is decided."
-    else:
-        told = "Come back later to see it published."
     return (
         f'<p class="held-note">{escape(author_reason(comment.hold_reason))} '
         f"Reviews usually take less than {escape(review_time())}. {told} "
         "Until then you can still edit or delete it.</p>"
     )
+
+
+def first_comments_held() -> bool:
+    """Whether the rules hold first comments, as this process last read them, without a query:
+    the form is on every page, and a help text may lag a rule change until the next comment is
+    posted here (which reads the rules afresh). A process that has read no rules yet assumes the
+    default (held)."""
+    from comments import moderation
+    from comments.models import ModerationRules
+
+    rules = moderation._cached
+    if rules is None:
+        return ModerationRules._meta.get_field("hold_first_comments").default
+    return rules.hold_first_comments
 
 
 def before_posting_note() -> str:

@@ -18,6 +18,7 @@ STRUCTURED_TEXT_CHARS = 300  # a comment's text in the page's JSON-LD
 RENDERED_FIELDS = [
     "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
     "created_at", "edited_at", "user_id", "body", "body_html", "thread_version",
+    "approved_at", "hold_reason",  # issue 20: the author's edit window, why their comment is held
 ]  # fmt: skip
 
 

@@ -100,10 +100,9 @@ def script_safe_json(data) -> str:
 
 
 @register.filter
-def unplaced(messages, placed) -> list:
+def unplaced(messages) -> list:
     """The messages not already shown next to their comment (issue 20: comments.confirmations)."""
-    placed = placed or []
-    return [message for message in messages if not any(message is other for other in placed)]
+    return [message for message in messages if not getattr(message, "placed", False)]
 
 
 @register.filter
