@@ -116,9 +116,11 @@ def add_comment(request, slug):
 
 
 def _refused_page(request, article, form, parent_value: str, *, status: int) -> HttpResponse:
-    """A refused form without JavaScript, where the writer was: a reply on the reply page (the
-    parent quoted), a top-level comment on the article page. Either way the error summary is
-    focused as the page loads (autofocus), so the browser shows the form, not the page's top."""
+    """A refused form without JavaScript, on a short page of its own: a reply on the reply page
+    (the parent quoted), a comment on a "your comment" page. The error summary is focused as the
+    page loads (autofocus) and read out; on the whole article page the form sat below a long
+    discussion whose comments render as they come into view (content-visibility), so the browser
+    could not scroll to it reliably. Comments closed meanwhile: the article page says so."""
     parent_value = parent_value.strip()
     if parent_value.isdigit() and len(parent_value) <= 18:
         parent = (
@@ -127,7 +129,9 @@ def _refused_page(request, article, form, parent_value: str, *, status: int) -> 
         if parent is not None:
             context = {"article": article, "parent": parent, "form": form}
             return render(request, "comments/reply.html", context, status=status)
-    return render_article(request, article, form=form, status=status)
+    if not article.is_accepting_comments:
+        return render_article(request, article, form=form, status=status)
+    return render(request, "comments/post_again.html", {"article": article, "form": form}, status=status)
 
 
 def _landed(request, submission: Submission, *, notify: bool, fragment: bool):

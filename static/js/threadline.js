@@ -350,6 +350,18 @@
 
   function init() {
     document.querySelectorAll("form.comment-form[data-preview-url]").forEach(enhanceForm);
+    // A confirmation placed in the comment the page lands on (#comment-<pk>): the fragment
+    // scrolled to it, and a fragment stops the browser's autofocus, so it is focused here to be
+    // read out (issue 20).
+    // After the load (the fragment's scroll done: an off-screen comment renders only when seen).
+    var notice = document.querySelector(".placed-notice[autofocus]");
+    var focusNotice = function () {
+      if (document.activeElement === document.body) notice.focus({ preventScroll: true });
+    };
+    if (notice) {
+      if (document.readyState === "complete") focusNotice();
+      else window.addEventListener("load", function () { window.requestAnimationFrame(focusNotice); });
+    }
     updateTimes();
     // Only what was added (an inline reply, a form): our own text changes add text nodes, skipped.
     new MutationObserver(function (records) {
