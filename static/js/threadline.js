@@ -165,7 +165,13 @@
       }
     } else {
       list = document.querySelector("#discussion ol.comments");
-      if (!list) return false;
+      if (!list) { // the article's first comment: its list goes where the threads go (issue 20)
+        var anchor = document.querySelector("#discussion .jump") || document.getElementById("comment-form-title");
+        if (!anchor) return false;
+        list = document.createElement("ol");
+        list.className = "comments";
+        anchor.parentNode.insertBefore(list, anchor.classList.contains("jump") ? anchor.nextSibling : anchor);
+      }
     }
     list.appendChild(li);
     if (!li.querySelector(":scope > .comment-meta .awaiting")) { /* a held comment is no one else's count (issue 20) */
@@ -199,15 +205,14 @@
     }).then(function (response) {
       return response.text().then(function (html) {
         var landing = response.headers.get("X-Comment-Location");
-        if (response.status === 204 && landing) { window.location.assign(landing); return; }
+        if (response.status === 204 && landing) { land(landing); return; }
         if (response.status === 201) {
           var li = parseFragment(html).querySelector("li.comment");
+          var shown = li && document.getElementById(li.id); // this form, sent twice: already here
+          if (shown) { finishPosting(form, shown, parentPk); return; }
           // A new thread shows on this page only if it is the page it belongs to (issue 20).
-          if (!parentPk && landing && !onThisPage(landing)) { window.location.assign(landing); return; }
-          if (!li || !placeComment(li, parentPk)) {
-            if (landing) window.location.assign(landing); else window.location.reload();
-            return;
-          }
+          if (!parentPk && landing && !onThisPage(landing)) { land(landing); return; }
+          if (!li || !placeComment(li, parentPk)) { land(landing || window.location.href); return; }
           finishPosting(form, li, parentPk);
         } else if (response.status >= 400 && response.status < 500 && html.indexOf("<form") >= 0) {
           showErrors(form, html);
@@ -223,6 +228,15 @@
       button.disabled = false;
       if (status.textContent === "Posting…") status.textContent = "";
     });
+  }
+
+  function land(url) { // a whole page load, even when only the #fragment differs
+    if (onThisPage(url)) {
+      history.replaceState(null, "", url);
+      window.location.reload();
+    } else {
+      window.location.assign(url);
+    }
   }
 
   function onThisPage(url) {
