@@ -372,3 +372,31 @@ def test_a_long_comment_folds_and_unfolds(writer, settings):
     assert folded < screen and unfolded > 2 * folded
     assert page.locator(f"#comment-{long_comment.pk} .read-more summary").inner_text() == "Show less"
     axe_check(writer)
+
+
+@pytest.mark.moderation
+def test_held_inline_reply_moves_no_public_count(browser, live_server):
+    article = long_article()
+    current_rules()
+    parent = Comment.objects.filter(article=article).first()
+    CommentFactory(parent=parent)  # the parent shows "1 reply"
+    context = browser.new_context(bypass_csp=True, **DEVICES["phone"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}{article.get_absolute_url()}")
+    title = page.locator("#discussion-title").inner_text()
+    summary = page.locator(f"#comment-{parent.pk} > .thread-toggle > summary")
+    assert summary.text_content() == "1 reply"
+
+    page.locator(f"#comment-{parent.pk}").get_by_role("link", name="Reply").first.click()
+    form = page.locator(f"#comment-{parent.pk} .inline-reply form")
+    fill_guest(form, body="A first reply, held.", email="held@example.org")
+    form.get_by_role("button", name="Post comment").click()
+    held = page.locator("li.comment.just-posted")
+    held.locator(".held-note").wait_for()
+
+    assert Comment.objects.get(body="A first reply, held.").status == Comment.Status.PENDING
+    assert page.locator("#discussion-title").inner_text() == title
+    assert summary.text_content() == "1 reply"
+    assert in_view(page, f"#{held.get_attribute('id')}")
+    assert axe_violations(page) == []
+    context.close()
