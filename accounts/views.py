@@ -46,17 +46,23 @@ def signup(request):
 
 
 def profile(request, username):
-    """A reader's approved comments on published articles, newest first: two queries a page."""
+    """A reader's approved comments on published articles, newest first: two queries a page.
+    On their own profile, a member also sees the comments they have waiting for review."""
     person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    own = request.user.is_authenticated and request.user.pk == person.pk
+    # Its owner also sees their comments held for review, marked so (issue 20).
+    shown = [Comment.Status.APPROVED, Comment.Status.PENDING] if own else [Comment.Status.APPROVED]
     comments = (
-        Comment.objects.approved()
+        Comment.objects.filter(status__in=shown)
         .filter(user=person, article__in=Article.objects.published())
         .select_related("article")
         .order_by("-created_at", "-pk")
     )
     page = Paginator(comments, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "accounts/profile.html", {"person": person, "page": page, "comments": page.object_list}
+        request,
+        "accounts/profile.html",
+        {"person": person, "page": page, "comments": page.object_list, "own": own},
     )
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from articles.models import published_article
 from articles.structured_data import article_structured_data
 from comments.best import best_state
+from comments.confirmations import place_messages
 from comments.discussion import RENDER_VERSION, SORTS, THREAD_CACHE_SECONDS, discussion_page, normalise_sort
 from comments.forms import CommentForm
 from comments.readers import reader_state
@@ -189,11 +190,13 @@ def render_article(
         "canonical_url": site_origin(request) + article.get_absolute_url(),
     }
     if frame_slots is None:
-        context["threads"] = discussion.threads
+        threads = discussion.threads
         if request.method == "GET" and request.user.is_authenticated:  # issue 22: new since the last visit
             context["unread"] = unread_for(user=request.user, article=article)
             context["unread_cap"] = NEW_SHOWN
-            context["threads"] = mark_new(discussion.threads, context["unread"])
+            threads = mark_new(threads, context["unread"])
+        threads, placed, notices = place_messages(request, threads)  # issue 20
+        context.update(threads=threads, placed_messages=placed, discussion_notices=notices)
         comments = discussion.structured if discussion.page.number == 1 else []  # the first page's
         context["structured_script"] = article_structured_data(request, article, comments)
         context["comment_count"] = article.comment_count

@@ -1,4 +1,5 @@
 import uuid
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -15,6 +16,15 @@ class CommentTextField(forms.CharField):
     def to_python(self, value):
         return normalize_newlines(super().to_python(value))
 
+    def widget_attrs(self, widget):
+        """No maxlength on the textarea: the browser would cut a long paste without a word
+        (issue 20). The limit is shown instead (help text, the script's counter) and enforced
+        here with a clear error."""
+        attrs = super().widget_attrs(widget)
+        if "maxlength" in attrs:
+            attrs["data-maxlength"] = attrs.pop("maxlength")
+        return attrs
+
 
 class CommentForm(BotTrapMixin, forms.Form):
     """A top-level comment or a reply. Guests give a name and an email; members do not."""
@@ -23,6 +33,7 @@ class CommentForm(BotTrapMixin, forms.Form):
         label="Comment",
         max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Up to {settings.COMMENT_MAX_LENGTH:,} characters.",
         error_messages={
             "required": "Please write your comment before posting.",
             "max_length": "Your comment is too long: keep it under %(limit_value)d characters "
@@ -68,9 +79,21 @@ class CommentForm(BotTrapMixin, forms.Form):
         if user is not None and user.is_authenticated:
             del self.fields["name"]
             del self.fields["email"]
-            del self.fields["notify_replies"]  # members choose once, on their email settings page
+            # Members are offered reply emails here too (issue 20); ticking it turns on the
+            # setting of their Email settings page, where they turn it off.
+            # No query for their current choice: ticking turns it on (again), leaving it does nothing.
+            notify = self.fields["notify_replies"]
+            notify.label = "Email me when someone replies to my comments"
+            notify.help_text = "Turns on reply emails for all your comments; Email settings turns them off."
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
+
+    @cached_property
+    def hold_note(self) -> str:
+        """Before posting: first comments are reviewed, and how long that usually takes (issue 20)."""
+        from comments.held_notices import before_posting_note, first_comments_held
+
+        return before_posting_note() if first_comments_held() else ""
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

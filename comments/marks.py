@@ -29,5 +29,6 @@ NOT_SHOWN_COLUMNS = {
     "hold_reason": "the moderators' and the author's (neither page is shared)",
     "moderated_by_id": "the moderators'",
     "moderated_at": "the moderators'",
+    "approved_at": "the author's edit window (Edit links are only in threads rendered for their author)",
     "submission_token": "the form's idempotency key",
 }

@@ -70,6 +70,9 @@ class Comment(MPTTModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # Issue 20: when it was first shown to every reader (posted approved, or approved from the
+    # queue): its author's edit window starts here, not when a held comment was written.
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     # On top-level comments only: bumped in the same transaction as any write to the
     # thread, so the thread's cached HTML is keyed by it and goes stale never.
     thread_version = models.PositiveBigIntegerField(default=0, editable=False)

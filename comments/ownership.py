@@ -25,17 +25,27 @@ def is_owner(request, comment, *, posted: frozenset[int] | None = None) -> bool:
 
 
 def within_window(comment, now=None) -> bool:
-    return ((now or timezone.now()) - comment.created_at) < edit_window()
+    """Held for review, or shown for less than the edit window: the window starts when the
+    comment is first shown (approved_at; created_at for comments stored before it existed)."""
+    if comment.status == comment.Status.PENDING:
+        return True
+    start = comment.approved_at or comment.created_at
+    return ((now or timezone.now()) - start) < edit_window()
+
+
+def _changeable(comment) -> bool:
+    """Shown, or held for review (issue 20: the author may fix or take back a held comment)."""
+    return comment.is_approved or comment.status == comment.Status.PENDING
 
 
 def can_edit(request, comment) -> bool:
-    """Its author, within the edit window, while it is shown."""
-    return comment.is_approved and within_window(comment) and is_owner(request, comment)
+    """Its author, within the edit window, while it is shown or held."""
+    return _changeable(comment) and within_window(comment) and is_owner(request, comment)
 
 
 def can_delete(request, comment) -> bool:
     """A signed-in author at any time; a guest within the edit window, from the same browser."""
-    if not comment.is_approved or not is_owner(request, comment):
+    if not _changeable(comment) or not is_owner(request, comment):
         return False
     return comment.user_id is not None or within_window(comment)
 
@@ -50,7 +60,7 @@ def own_comment_pks(request, comments) -> tuple[set[int], set[int]]:
     now = timezone.now()
     editable, deletable = set(), set()
     for comment in comments:
-        if not comment.is_approved:
+        if not _changeable(comment):
             continue
         if user_pk is not None and comment.user_id == user_pk:
             deletable.add(comment.pk)

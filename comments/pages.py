@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from articles.models import Article
 from comments import ownership
+from comments.confirmations import place_messages
 from comments.cooling import reply_conditions
 from comments.discussion import RENDER_VERSION
 from comments.forms import CommentForm
@@ -52,7 +53,12 @@ def thread_page(request, pk, *, pending=None):
 
 def _render_thread_page(request, comment, *, pending=None):
     ancestors = list(comment.get_ancestors())
-    items = subtree_items(comment, own_pending(request) if pending is None else pending)
+    if pending is None:
+        pending = own_pending(request)
+        member = request.user.pk if request.user.is_authenticated else None
+        if comment.status == Comment.Status.PENDING and member and comment.user_id == member:
+            pending = pending | {comment.pk}  # a member's own held comment, from any browser
+    items = subtree_items(comment, pending)
     editable, deletable = ownership.own_comment_pks(request, [item.comment for item in items])
     thread = mark_safe(
         render_items(
@@ -64,10 +70,17 @@ def _render_thread_page(request, comment, *, pending=None):
             locked_above=any(ancestor.locked_at for ancestor in ancestors),
         )
     )
+    [thread], placed, _ = place_messages(request, [thread])  # issue 20: "updated" next to the comment
     return render(
         request,
         "comments/thread.html",
-        {"article": comment.article, "comment": comment, "ancestors": ancestors, "thread": thread},
+        {
+            "article": comment.article,
+            "comment": comment,
+            "ancestors": ancestors,
+            "thread": thread,
+            "placed_messages": placed,
+        },
         status=200 if items else 404,
     )
 
@@ -128,11 +141,12 @@ def quote_html(*, author_name: str, created_at, body_html: str, shown: bool) -> 
     )
 
 
-def reply_page(request, parent, *, slots=None):
+def reply_page(request, parent, *, slots=None, form=None, status=200):
     """Reply without JavaScript: the parent quoted, the slow modes and speed limits in force
     there (issue 21), then the form, or why the branch is locked. With slots, the shared frame:
     placeholders for the parent (its pk, name and quote), the notices and the form's per-request
-    values (the shared page comes here for locked branches: their page is not kept)."""
+    values (the shared page comes here for locked branches: their page is not kept). With a
+    refused form (issue 20), that form with its errors and the writer's text, whatever the branch."""
     article = parent.article
     open_for_replies = parent.is_approved and article.is_accepting_comments
     notices, locked = [], ""
@@ -153,13 +167,15 @@ def reply_page(request, parent, *, slots=None):
     else:
         context["parent_name"] = slots["name"]
         context["quote"] = mark_safe(slots["quote"])
-    if open_for_replies and not locked:
+    if form is not None:
+        context["form"] = form
+    elif open_for_replies and not locked:
         initial = {"parent": parent.pk}
         if slots is not None:
             initial.update({"token": slots["token"], STAMP: slots["stamp"]})
             context["csrf_token"] = slots["csrf"]
         context["form"] = CommentForm(article=article, user=request.user, initial=initial)
-    return render(request, "comments/reply.html", context)
+    return render(request, "comments/reply.html", context, status=status)
 
 
 # What the reply page shows of its parent and article, for readers without a session: one query.

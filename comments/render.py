@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from comments.folding import folded_body
+from comments.held_notices import held_note_html
 from comments.templatetags.threadline import avatar_parts, time_element
 
 
@@ -89,6 +91,16 @@ def helpful_button(pk: int, helpful: dict[int, int] | None) -> str:
 PICK_BADGE = ' <strong class="pick-badge">Editor’s pick</strong>'
 
 
+def _own_actions(pk: int, editable, deletable, edit_url: str, delete_url: str) -> str:
+    """Edit and Delete under the author's own held comment (issue 20)."""
+    actions = []
+    if pk in editable:
+        actions.append(f'<a href="{edit_url.format(pk=pk)}" class="edit-link">Edit</a>')
+    if pk in deletable:
+        actions.append(f'<a href="{delete_url.format(pk=pk)}" class="delete-link">Delete</a>')
+    return f'<p class="comment-actions">{" · ".join(actions)}</p>'
+
+
 def render_items(
     article,
     items: list,
@@ -140,13 +152,18 @@ def render_items(
                 append(
                     ' <strong class="awaiting">Awaiting moderation: only you can see this comment</strong>'
                 )
-            if comment.first_time:
+            append("</header>")
+            if item.awaiting:
+                append(held_note_html(comment))
+            if comment.first_time:  # issue 21: collapsed, the reader opens it
                 append(
-                    '</header><details class="first-time"><summary>Comment from a first-time commenter'
-                    f'</summary><div class="comment-body">{comment.body_html}</div></details>'
+                    '<details class="first-time"><summary>Comment from a first-time commenter</summary>'
+                    f"{folded_body(comment.body_html)}</details>"
                 )
             else:
-                append(f'</header><div class="comment-body">{comment.body_html}</div>')
+                append(folded_body(comment.body_html))
+            if item.awaiting and (pk in editable or pk in deletable):
+                append(_own_actions(pk, editable, deletable, edit_url, delete_url))
             if comment.is_approved:
                 actions = []
                 if pk in locked:

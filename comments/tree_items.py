@@ -19,6 +19,7 @@ RENDERED_FIELDS = [
     "pk", "article_id", "parent_id", "tree_id", "lft", "rght", "level", "status", "author_name",
     "created_at", "edited_at", "user_id", "body", "body_html", "thread_version",
     "locked_at", "lock_reason", "first_time", "removal_category",  # issue 21
+    "approved_at", "hold_reason",  # issue 20: the author's edit window, why their comment is held
 ]  # fmt: skip
 
 

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from articles.models import published_article
 from articles.pages import NO_ARTICLE, render_article
 from comments import ownership
+from comments.confirmations import confirm, insert_in_comment, notice_html
 from comments.cooling import reply_conditions
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
 from comments.locations import comment_location
@@ -37,7 +37,7 @@ from comments.services.submitting import Outcome, Submission, submit_comment
 from comments.templatetags.cooling import cooling_notices_html
 from comments.tree_items import ThreadItem
 from config.client import client_network
-from notifications.services import request_reply_subscription
+from notifications.services import request_reply_subscription, turn_on_reply_emails
 from pagecache.store import is_shared
 from protection import ratelimit
 from protection.refusals import log_refusal
@@ -68,11 +68,14 @@ def _add_url(article) -> str:
     return reverse("comments:add", args=[article.slug])
 
 
-def render_comment_fragment(request, comment: Comment, *, status=200) -> HttpResponse:
-    """One comment as the thread shows it (an <li> in an <ol>), for the script to put in place."""
+def render_comment_fragment(request, comment: Comment, *, status=200, notice: str = "") -> HttpResponse:
+    """One comment as the thread shows it (an <li> in an <ol>), for the script to put in place;
+    with `notice` ("check your inbox") inside it, where the writer is (issue 20)."""
     editable, deletable = ownership.own_comment_pks(request, [comment])
     item = ThreadItem(comment=comment, awaiting=comment.status == Comment.Status.PENDING)
     html = render_items(comment.article, [item], editable=editable, deletable=deletable)
+    if notice:
+        html = insert_in_comment(html, comment.pk, notice_html(notice, focus=False)) or html
     return HttpResponse(f'<ol class="comments">{html}</ol>', status=status)
 
 
@@ -119,28 +122,65 @@ def add_comment(request, slug):
     if fragment:
         response = _form_fragment(request, form, article, status=status)
     else:
-        response = render_article(request, article, form=form, status=status)
+        response = _refused_page(request, article, form, parent_value, status=status)
     if status == 429:
         response["Retry-After"] = str(submission.retry_after)
     return response
+
+
+def _refused_page(request, article, form, parent_value: str, *, status: int) -> HttpResponse:
+    """A refused form without JavaScript, on a short page of its own: a reply on the reply page
+    (the parent quoted), a comment on a "your comment" page. The error summary is focused as the
+    page loads (autofocus) and read out; on the whole article page the form sat below a long
+    discussion whose comments render as they come into view (content-visibility), so the browser
+    could not scroll to it reliably. Comments closed meanwhile: the article page says so."""
+    parent_value = parent_value.strip()
+    if parent_value.isdigit() and len(parent_value) <= 18:
+        parent = (
+            Comment.objects.select_related("article").filter(pk=int(parent_value), article=article).first()
+        )
+        if parent is not None:
+            return reply_page(request, parent, form=form, status=status)
+    if not article.is_accepting_comments:
+        return render_article(request, article, form=form, status=status)
+    return render(request, "comments/post_again.html", {"article": article, "form": form}, status=status)
 
 
 def _landed(request, submission: Submission, *, notify: bool, fragment: bool):
     """The writer lands on their comment; their own is remembered for them (a signed cookie)."""
     comment = submission.comment
     if not submission.mine:
-        return redirect(submission.landing)
-    if notify and request_reply_subscription(comment):
-        messages.info(request, "Check your inbox: we sent a link to confirm reply notifications.")
+        response = redirect(submission.landing)
+        if fragment:  # the script follows the landing (issue 20)
+            response = HttpResponse(status=204)
+            response["X-Comment-Location"] = submission.landing
+        return response
+    notice = ""
+    if notify:
+        notice = reply_emails_notice(request, comment)
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, comment)
     if not request.user.is_authenticated:
         remember_posted(request, comment)
-    response = (
-        render_comment_fragment(request, comment, status=201) if fragment else redirect(submission.landing)
-    )
+    if fragment:
+        response = render_comment_fragment(request, comment, status=201, notice=notice)
+        response["X-Comment-Location"] = submission.landing
+    else:
+        if notice:
+            confirm(request, notice, comment_pk=comment.pk)
+        response = redirect(submission.landing)
     store_own_comments(request, response)  # a signed cookie: no session row to write (issue 9)
     return response
+
+
+def reply_emails_notice(request, comment: Comment) -> str:
+    """Act on "Notify me when someone replies": a guest confirms by email; a member's reply
+    emails are turned on (issue 20). Returns what to tell the writer ("" for nothing)."""
+    if request.user.is_authenticated:
+        return turn_on_reply_emails(request.user)
+    if request_reply_subscription(comment):
+        return "Check your inbox: we sent a link to confirm reply notifications."
+    return ""
 
 
 @require_GET
@@ -217,7 +257,7 @@ def edit(request, pk):
         except CommentRefused as refusal:
             form.add_error(None, refusal)
         else:
-            messages.success(request, "Your comment was updated.")
+            confirm(request, "Your comment was updated.", comment_pk=comment.pk)
             return redirect(comment_location(comment))
     status = 400 if form.is_bound else 200
     return render(
@@ -233,10 +273,15 @@ def delete(request, pk):
     """The author takes a comment back; a placeholder stays if it has replies."""
     comment = _own_comment(request, pk, ownership.can_delete)
     if request.method == "POST":
-        article = comment.article
-        delete_own_comment(comment)
-        messages.success(request, "Your comment was deleted.")
-        return redirect(f"{article.get_absolute_url()}#discussion")
+        article, parent_id = comment.article, comment.parent_id
+        placeholder = delete_own_comment(comment)
+        # Where the reader was: the placeholder it leaves, or the comment it replied to (issue 20).
+        near = placeholder or (Comment.objects.filter(pk=parent_id).first() if parent_id else None)
+        if near is None:
+            confirm(request, "Your comment was deleted.")
+            return redirect(f"{article.get_absolute_url()}#discussion")
+        confirm(request, "Your comment was deleted.", comment_pk=near.pk)
+        return redirect(comment_location(near))
     return render(request, "comments/delete.html", {"comment": comment})
 
 
@@ -263,12 +308,10 @@ def report(request, pk):
     except CommentRefused as refusal:
         form.add_error(None, refusal)
         return render(request, "comments/report.html", {"comment": comment, "form": form}, status=409)
-    messages.success(
-        request,
-        "Thank you: the comment is hidden until a moderator reviews it."
-        if hidden
-        else "Thank you: a moderator will look at the comment.",
-    )
+    if hidden:
+        confirm(request, "Thank you: the comment is hidden until a moderator reviews it.")
+    else:
+        confirm(request, "Thank you: a moderator will look at the comment.", comment_pk=comment.pk)
     return redirect(
         comment.article.get_absolute_url() + ("#discussion" if hidden else f"#comment-{comment.pk}")
     )

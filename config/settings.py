@@ -280,6 +280,8 @@ if TESTING:
 COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
 # --- Issue 5: reading and replying (accounts, edit window) ---
 COMMENT_EDIT_MINUTES = int(os.environ.get("COMMENT_EDIT_MINUTES", "15"))
+# Issue 20: what a writer is told about held comments ("reviewed, usually within …").
+COMMENT_REVIEW_TIME = os.environ.get("COMMENT_REVIEW_TIME", "a day")
 # --- Issue 6: abuse protection and security hardening -------------------------------------
 # How many proxies in front append to X-Forwarded-For (0: trust REMOTE_ADDR, no proxy).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -6,7 +6,7 @@ from notifications.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["reply_emails", "moderation_digest"]
+        fields = ["reply_emails", "decision_emails", "moderation_digest"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,6 +38,9 @@ class NotificationSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
     reply_emails = models.BooleanField("Email me when someone replies to my comments", default=False)
+    decision_emails = models.BooleanField(
+        "Email me when a moderator approves or rejects my held comment", default=True
+    )
     moderation_digest = models.BooleanField(
         "Email me a digest of comments waiting for review (moderators)", default=True
     )

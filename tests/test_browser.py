@@ -1,5 +1,7 @@
 """A reader in headless Chromium: open an article, comment, reply, see the reply nested."""
 
+import re
+
 import pytest
 
 from comments.models import Comment
@@ -20,6 +22,7 @@ def test_reader_comments_replies_and_sees_the_reply_nested(live_server, page):
     page.get_by_label("Name").fill("Rita")
     page.get_by_label("Email").fill("rita@example.org")
     page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url(re.compile(r"#comment-\d+$"))  # posted with fetch (issue 20), or a page load
 
     comment = Comment.objects.get()
     assert page.url.endswith(f"{article.get_absolute_url()}#comment-{comment.pk}")
@@ -44,6 +47,7 @@ def test_invalid_comment_shows_the_error_and_keeps_the_text(live_server, page):
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     page.get_by_label("Comment", exact=True).fill("Text I do not want to lose")
     page.get_by_role("button", name="Post comment").click()
+    page.locator(".form-errors").wait_for()  # shown in place (issue 20)
 
     assert "Please give a name" in page.content()
     assert page.get_by_label("Comment", exact=True).input_value() == "Text I do not want to lose"
@@ -67,6 +71,7 @@ def test_reader_searches_from_the_header_and_asks_for_reply_emails(live_server, 
     page.get_by_label("Notify me when someone replies").check()
     page.get_by_role("button", name="Post comment").click()
 
-    assert "Check your inbox" in page.locator(".messages").inner_text()
+    # Told next to the new comment, where the writer is (issue 20).
+    assert "Check your inbox" in page.locator("li.comment .placed-notice").inner_text()
     subscription = ReplySubscription.objects.get()  # issue 8: search box, reply notifications
     assert subscription.email == "rita@example.org" and subscription.confirmed_at is None

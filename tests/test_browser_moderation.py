@@ -1,5 +1,6 @@
 """A moderator at the admin desk in headless Chromium: approve a held comment; ban a troll."""
 
+import re
 from importlib import import_module
 
 import pytest
@@ -35,12 +36,14 @@ def new_page(browser):
         context.close()
 
 
-def post_as_guest(tab, url, body, name, email):
+def post_as_guest(tab, url, body, name, email, *, refused=False):
     tab.goto(url)
     tab.get_by_label("Comment", exact=True).fill(body)
     tab.get_by_label("Name").fill(name)
     tab.get_by_label("Email").fill(email)
     tab.get_by_role("button", name="Post comment").click()
+    if not refused:
+        tab.wait_for_url(re.compile(r"#comment-\d+$"))  # posted with fetch (issue 20)
 
 
 def log_in_to_the_admin(tab, base_url):
@@ -105,6 +108,6 @@ def test_moderator_bans_an_author_whose_pending_comments_leave_the_queue(
     assert "fools" not in queue
     assert Ban.objects.get().email == "troll@example.org"
     assert {c.status for c in (first, second) if c.refresh_from_db() is None} == {Comment.Status.REMOVED}
-    post_as_guest(page, url, "Let me back in, fools.", "Troll", "troll@example.org")
+    post_as_guest(page, url, "Let me back in, fools.", "Troll", "troll@example.org", refused=True)
     expect(page.locator(".form-errors")).to_contain_text("banned from commenting")
     assert Comment.objects.count() == 2

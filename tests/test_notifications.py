@@ -92,7 +92,8 @@ def test_unticked_box_and_members_get_no_subscription(client, article, django_ca
     page = client.get(article.get_absolute_url()).text
 
     assert ReplySubscription.objects.count() == 0
-    assert 'name="notify_replies"' not in page
+    # Issue 20: members are offered reply emails on the form (their account-wide setting).
+    assert "Email me when someone replies to my comments" in page
 
 
 def test_guest_form_shows_the_checkbox(client, article):

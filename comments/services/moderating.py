@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from comments.models import Ban, Comment, ModerationRules, Report
 from comments.moderation_reports import may_hide, open_weight, report_weight
 from comments.services.common import CommentRefused, reread_under_lock
-from notifications.services import comment_removed, comment_saved
+from notifications.services import comment_removed, comment_saved, held_comment_decided
 
 
 class CommentChanged(CommentRefused):
@@ -47,12 +47,23 @@ def _moderate(
     """
     comment = reread_under_lock(comment)
     _check_state(comment, expected_state)
+    first_decision = (  # held when posted (not hidden after reports) and never shown yet
+        comment.status == Comment.Status.PENDING
+        and comment.approved_at is None
+        and not comment.hold_reason.startswith("Hidden after")
+    )
     comment.status = status
     comment.moderated_by = moderator
     comment.moderated_at = timezone.now()
     comment.report_count = 0
-    comment.save(update_fields=["status", "moderated_by", "moderated_at", "report_count"])
+    fields = ["status", "moderated_by", "moderated_at", "report_count"]
+    if status == Comment.Status.APPROVED and comment.approved_at is None:
+        comment.approved_at = comment.moderated_at  # the author's edit window starts now (issue 20)
+        fields.append("approved_at")
+    comment.save(update_fields=fields)
     comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
+    if first_decision:  # a held comment, never shown: its author hears of the decision (issue 20)
+        held_comment_decided(comment)
     return comment
 
 
@@ -155,7 +166,8 @@ def edit_comment(
     Its author may edit only while it is shown; a moderator (the admin) may fix any comment.
     """
     comment = reread_under_lock(comment)
-    if not by_moderator and not comment.is_approved:
+    held = comment.status == Comment.Status.PENDING  # its author may fix a held comment (issue 20)
+    if not by_moderator and not (comment.is_approved or held):
         raise CommentRefused("This comment can no longer be edited.")
     comment.body = body
     comment.author_name = author_name or comment.author_name

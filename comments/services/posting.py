@@ -147,6 +147,8 @@ def _post(
         status=verdict.status,
         hold_reason=verdict.reason,
     )
+    if comment.is_approved:
+        comment.approved_at = comment.created_at  # the edit window's start (issue 20)
     if connection.in_atomic_block:
         return _store(comment, parent=parent, trusted=trusted)
     try:

@@ -96,3 +96,17 @@ def script_safe_json(data) -> str:
     for char, escaped in _JSON_SCRIPT_ESCAPES.items():  # str.replace: far faster than translate()
         text = text.replace(chr(char), escaped)
     return text
+
+
+@register.filter
+def unplaced(messages) -> list:
+    """The messages not already shown next to their comment (issue 20: comments.confirmations)."""
+    return [message for message in messages if not getattr(message, "placed", False)]
+
+
+@register.filter
+def held_note(comment) -> SafeString:
+    """Why a held comment waits and what comes next, for its author (issue 20)."""
+    from comments.held_notices import held_note_html
+
+    return mark_safe(held_note_html(comment))  # noqa: S308 (escaped in held_note_html)

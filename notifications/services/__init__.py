@@ -2,6 +2,11 @@
 outbox (every email a row, delivered by the worker), replies (subscriptions and reply mail),
 digest (the moderators'). The package re-exports every service, so callers are unchanged."""
 
+from notifications.services.decisions import (  # noqa: F401
+    DECISIONS_PER_DAY,
+    held_comment_decided,
+    turn_on_reply_emails,
+)
 from notifications.services.digest import (  # noqa: F401
     DIGEST_LISTED,
     STALE_DIGEST_SCHEDULE,

@@ -142,6 +142,8 @@ def describe_unsubscribe(token: str) -> str:
         return f"emails about replies to your comment on “{subscription.comment.article.title}”"
     if payload["k"] == "digest":
         return "digests of comments waiting for review"
+    if payload["k"] == "decisions":
+        return "emails about moderators' decisions on your held comments"
     return "emails about replies to your comments"
 
 
@@ -155,7 +157,9 @@ def unsubscribe(token: str) -> str:
             unsubscribed_at=timezone.now()
         )
     else:
-        field = "moderation_digest" if payload["k"] == "digest" else "reply_emails"
+        field = {"digest": "moderation_digest", "decisions": "decision_emails"}.get(
+            payload["k"], "reply_emails"
+        )
         if get_user_model().objects.filter(pk=payload["u"]).exists():
             NotificationSettings.objects.update_or_create(user_id=payload["u"], defaults={field: False})
     return description

@@ -42,15 +42,22 @@
     var body = form.querySelector("textarea[name=body]");
     var counter = form.querySelector("[data-counter]");
     if (body && counter) {
-      var limit = parseInt(body.getAttribute("maxlength"), 10) || 0;
+      var limit = parseInt(body.getAttribute("maxlength") || body.getAttribute("data-maxlength"), 10) || 0;
       counter.id = body.id + "_counter";
       var described = (body.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
       if (described.indexOf(counter.id) < 0) described.push(counter.id);
       body.setAttribute("aria-describedby", described.join(" "));
       var update = function () {
-        var used = body.value.length;
-        counter.textContent = limit ? used + " / " + limit + " characters" : used + " characters";
+        // Line breaks count as one, as the server counts them (issue 20: the limit is shown, never a silent cut).
+        var used = body.value.replace(/\r\n/g, "\n").length;
+        var over = limit > 0 && used > limit;
+        counter.textContent = over
+          ? (used - limit) + " characters over the limit of " + limit + ": please shorten your comment"
+          : (limit ? used + " / " + limit + " characters" : used + " characters");
         counter.classList.toggle("near-limit", limit > 0 && used > limit * 0.9);
+        counter.classList.toggle("over-limit", over);
+        if (over) body.setAttribute("aria-invalid", "true");
+        else if (!form.querySelector(".field-body.has-error")) body.removeAttribute("aria-invalid");
       };
       body.addEventListener("input", update);
       update();
@@ -105,7 +112,8 @@
 
     // Inline replies post with fetch and appear in place; the form under the article
     // posts the ordinary way and lands on the new comment (#comment-<pk>).
-    if (form.closest(".inline-reply") && form.querySelector("input[name=parent]")) {
+    // Issue 20: the form under the article posts with fetch too, so a refusal shows in place.
+    if (form.querySelector("input[name=parent]")) {
       form.addEventListener("submit", submitComment);
     } else {
       form.addEventListener("submit", function () { rememberGuest(form); });
@@ -150,18 +158,27 @@
       }
       details.open = true;
       list = details.querySelector(":scope > ol.replies");
-      // Every enclosing subtree now hides one more reply.
-      for (var node = details; node; node = node.parentElement && node.parentElement.closest("details.thread-toggle")) {
+      // Every enclosing subtree now hides one more reply (not for a held one: issue 20).
+      var held = !!li.querySelector(":scope > .comment-meta .awaiting");
+      for (var node = held ? null : details; node; node = node.parentElement && node.parentElement.closest("details.thread-toggle")) {
         bumpCount(node.querySelector(":scope > summary"), function (n) { return n + (n === 1 ? " reply" : " replies"); }, 1);
       }
     } else {
       list = document.querySelector("#discussion ol.comments");
-      if (!list) return false;
+      if (!list) { // the article's first comment: its list goes where the threads go (issue 20)
+        var anchor = document.querySelector("#discussion .jump") || document.getElementById("comment-form-title");
+        if (!anchor) return false;
+        list = document.createElement("ol");
+        list.className = "comments";
+        anchor.parentNode.insertBefore(list, anchor.classList.contains("jump") ? anchor.nextSibling : anchor);
+      }
     }
     list.appendChild(li);
-    bumpCount(document.getElementById("discussion-title"), function (n) {
-      return n + (n === 1 ? " comment" : " comments");
-    }, 1);
+    if (!li.querySelector(":scope > .comment-meta .awaiting")) { /* a held comment is no one else's count (issue 20) */
+      bumpCount(document.getElementById("discussion-title"), function (n) {
+        return n + (n === 1 ? " comment" : " comments");
+      }, 1);
+    }
     return true;
   }
 
@@ -187,9 +204,15 @@
       headers: Object.assign({ "X-CSRFToken": csrfToken(form) }, FRAGMENT_HEADERS),
     }).then(function (response) {
       return response.text().then(function (html) {
+        var landing = response.headers.get("X-Comment-Location");
+        if (response.status === 204 && landing) { land(landing); return; }
         if (response.status === 201) {
           var li = parseFragment(html).querySelector("li.comment");
-          if (!li || !placeComment(li, parentPk)) { window.location.reload(); return; }
+          var shown = li && document.getElementById(li.id); // this form, sent twice: already here
+          if (shown) { finishPosting(form, shown, parentPk); return; }
+          // A new thread shows on this page only if it is the page it belongs to (issue 20).
+          if (!parentPk && landing && !onThisPage(landing)) { land(landing); return; }
+          if (!li || !placeComment(li, parentPk)) { land(landing || window.location.href); return; }
           finishPosting(form, li, parentPk);
         } else if (response.status >= 400 && response.status < 500 && html.indexOf("<form") >= 0) {
           showErrors(form, html);
@@ -207,10 +230,39 @@
     });
   }
 
+  function land(url) { // a whole page load, even when only the #fragment differs
+    if (onThisPage(url)) {
+      history.replaceState(null, "", url);
+      window.location.reload();
+    } else {
+      window.location.assign(url);
+    }
+  }
+
+  function onThisPage(url) {
+    var target = new URL(url, window.location.href);
+    return target.pathname === window.location.pathname && target.search === window.location.search;
+  }
+
+  function uuid4() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
   function finishPosting(form, li, parentPk) {
     li.classList.add("just-posted");
     li.setAttribute("tabindex", "-1");
-    closeInlineReply(form.closest(".inline-reply"), false);
+    var inline = form.closest(".inline-reply");
+    if (inline) {
+      closeInlineReply(inline, false);
+    } else { // the form under the article stays, empty, with a new token for the next comment
+      form.querySelector("textarea[name=body]").value = "";
+      form.querySelector("textarea[name=body]").dispatchEvent(new Event("input"));
+      var token = form.querySelector("input[name=token]");
+      if (token) token.value = uuid4();
+    }
     if (history.replaceState) history.replaceState(null, "", "#" + li.id);
     li.focus();
     li.scrollIntoView({ block: "nearest" });
@@ -221,7 +273,8 @@
     if (!fresh) return;
     form.replaceWith(fresh);
     enhanceForm(fresh);
-    var invalid = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector(".form-errors") || fresh.querySelector("textarea");
+    // The error summary first: focused, it is read out and in view (issue 20).
+    var invalid = fresh.querySelector(".form-errors") || fresh.querySelector("[aria-invalid=true]") || fresh.querySelector("textarea");
     if (invalid) {
       if (!invalid.matches("input, textarea, select")) invalid.setAttribute("tabindex", "-1");
       invalid.focus();
@@ -314,6 +367,18 @@
 
   function init() {
     document.querySelectorAll("form.comment-form[data-preview-url]").forEach(enhanceForm);
+    // A confirmation placed in the comment the page lands on (#comment-<pk>): the fragment
+    // scrolled to it, and a fragment stops the browser's autofocus, so it is focused here to be
+    // read out (issue 20).
+    // After the load (the fragment's scroll done: an off-screen comment renders only when seen).
+    var notice = document.querySelector(".placed-notice[autofocus]");
+    var focusNotice = function () {
+      if (document.activeElement === document.body) notice.focus({ preventScroll: true });
+    };
+    if (notice) {
+      if (document.readyState === "complete") focusNotice();
+      else window.addEventListener("load", function () { window.requestAnimationFrame(focusNotice); });
+    }
     updateTimes();
     // Only what was added (an inline reply, a form): our own text changes add text nodes, skipped.
     new MutationObserver(function (records) {
