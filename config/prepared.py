@@ -84,3 +84,9 @@ class PreparedValues:
         with connections[router.db_for_read(model)].cursor() as cursor:  # the router: per request
             cursor.execute(sql, params)
             return cursor.fetchone()
+
+    def all(self, **values) -> list[tuple]:
+        model, sql, params = self._bound(values)
+        with connections[router.db_for_read(model)].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
