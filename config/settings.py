@@ -209,7 +209,7 @@ THREADS_PER_PAGE = int(os.environ.get("THREADS_PER_PAGE", "50"))
 COMMENT_DISPLAY_DEPTH = int(os.environ.get("COMMENT_DISPLAY_DEPTH", "6"))
 # Issue 23: an article page shows a thread's first comments (in reading order, the top comment
 # included); "N more replies" links to the thread's own page for the rest.
-THREAD_COMMENTS_SHOWN = int(os.environ.get("THREAD_COMMENTS_SHOWN", "10"))
+THREAD_COMMENTS_SHOWN = int(os.environ.get("THREAD_COMMENTS_SHOWN", "8"))
 if COMMENT_DISPLAY_DEPTH < 2:  # a continue page starts below a comment shown: at least 2 levels
     raise ImproperlyConfigured("COMMENT_DISPLAY_DEPTH must be 2 or more.")
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
