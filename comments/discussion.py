@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
@@ -28,6 +28,7 @@ from comments.models import Comment, CommentPick
 from comments.readers import NO_READER, Reader
 from comments.render import render_items
 from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, cap_thread, structured_comments
+from config.prepared import PreparedValues
 from pagecache.splice import deflate_segment
 
 # Bump when the thread markup changes, so no process serves an old rendering.
@@ -179,6 +180,35 @@ def thread_cache_key(article, tree_id: int) -> str:
     return f"{_cache_prefix(article)}:{tree_id}"
 
 
+def _thread_rows_query(tree_ids, depth, limit):
+    # A comment's lft + level is 2 x its place in its thread's reading order + 1 (locations.py).
+    past = (
+        Comment.objects.filter(tree_id=OuterRef("tree_id"), status=Comment.Status.APPROVED)
+        .alias(position=F("lft") + F("level"))
+        .filter(position__gt=limit)
+        .order_by()
+        .values("tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Comment.objects.filter(RawSQL('"comments_comment"."tree_id" = ANY(%s)', [tree_ids], BooleanField()))
+        .filter(level__lt=depth)
+        .alias(position=F("lft") + F("level"))
+        .filter(position__lte=limit)
+        .annotate(more_approved=Case(When(parent=None, then=Coalesce(Subquery(past), 0)), default=0))
+        .annotate(is_picked=Exists(CommentPick.objects.filter(comment=OuterRef("pk"))))  # issue 22's badge
+        .order_by("tree_id", "lft")
+        .values_list(*RENDERED_FIELDS, "more_approved", "is_picked")
+    )
+
+
+# The rows of a page's threads: compiled once (building this query cost 4 ms a thread rendered).
+_thread_rows = PreparedValues(
+    _thread_rows_query, tree_ids=[918_273_645], depth=918_273_646, limit=918_273_647
+)
+
+
 def render_threads(
     article,
     tree_ids: list[int],
@@ -195,27 +225,9 @@ def render_threads(
     """
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
-    # A comment's lft + level is 2 x its place in its thread's reading order + 1 (locations.py).
-    limit = 2 * settings.THREAD_COMMENTS_SHOWN
-    past = (
-        Comment.objects.filter(tree_id=OuterRef("tree_id"), status=Comment.Status.APPROVED)
-        .alias(position=F("lft") + F("level"))
-        .filter(position__gt=limit)
-        .order_by()
-        .values("tree_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        Comment.objects.filter(tree_id__in=tree_ids, level__lt=depth)
-        .alias(position=F("lft") + F("level"))
-        .filter(position__lte=limit)
-        .annotate(more_approved=Case(When(parent=None, then=Coalesce(Subquery(past), 0)), default=0))
-        .annotate(is_picked=Exists(CommentPick.objects.filter(comment=OuterRef("pk"))))  # issue 22's badge
-        .values_list(*RENDERED_FIELDS, "more_approved", "is_picked")
-    )
+    rows = _thread_rows.all(tree_ids=list(tree_ids), depth=depth, limit=2 * settings.THREAD_COMMENTS_SHOWN)
     picked = set()
-    for *row, is_picked in rows.order_by("tree_id", "lft"):
+    for *row, is_picked in rows:
         comment = RenderedComment._make(row)
         threads[comment.tree_id].append(comment)
         if is_picked:

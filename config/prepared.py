@@ -34,6 +34,8 @@ def _other(value):
         return value + datetime.timedelta(days=1)
     if isinstance(value, uuid.UUID):
         return uuid.UUID(int=value.int ^ 1)
+    if isinstance(value, list):  # one array parameter (= ANY(%s)), not an IN list
+        return [*value, _other(value[-1])]
     raise TypeError(f"No other value known for a stand-in of type {type(value).__name__}")
 
 
