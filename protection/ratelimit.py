@@ -137,13 +137,17 @@ def _limits(scope: str, request, account: str | None) -> list[tuple[tuple[str, s
 
 
 # One atomic step in Redis. KEYS: the identity's hash for each limit (repeated for its rates);
-# ARGV: now (ms), "1" to count the attempt, then per limit its field, interval and period (ms).
+# ARGV: "1" to count the attempt, then per limit its field, interval and period (ms). The time
+# is the server's, read inside the step: racing attempts are ordered by it (a time read by each
+# client before its step could be earlier than the TAT a racing step had just stored, and refuse
+# an attempt the budget holds).
 # Returns per limit "" (room) or the milliseconds to wait; counts only when every limit has room.
 GCRA_SCRIPT = """
-local now = tonumber(ARGV[1])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 local new, waits, full = {}, {}, false
 for i = 1, #KEYS do
-  local field, interval, period = ARGV[3 * i], tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  local field, interval, period = ARGV[3 * i - 1], tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
   local tat = tonumber(redis.call('HGET', KEYS[i], field) or now)
   if tat < now then tat = now end
   new[i] = tat + interval
@@ -154,9 +158,9 @@ for i = 1, #KEYS do
     waits[i] = ''
   end
 end
-if ARGV[2] == '1' and not full then
+if ARGV[1] == '1' and not full then
   for i = 1, #KEYS do
-    redis.call('HSET', KEYS[i], ARGV[3 * i], tostring(new[i]))
+    redis.call('HSET', KEYS[i], ARGV[3 * i - 1], tostring(new[i]))
     if redis.call('PTTL', KEYS[i]) < new[i] - now then
       redis.call('PEXPIRE', KEYS[i], math.ceil(new[i] - now))
     end
@@ -168,8 +172,9 @@ return waits
 _local_lock = threading.Lock()  # local memory is this process's alone: a lock makes a step atomic
 
 
-def _gcra_local(backend, limits, now_ms: float, count: bool) -> list[float | None]:
+def _gcra_local(backend, limits, count: bool) -> list[float | None]:
     with _local_lock:
+        now_ms = time.time() * 1000  # inside the lock: racing attempts are ordered by it
         stored = backend.get_many({key for _, key in limits})
         states = {key: dict(stored.get(key, {})) for _, key in limits}
         waits, new = [], []
@@ -185,9 +190,9 @@ def _gcra_local(backend, limits, now_ms: float, count: bool) -> list[float | Non
         return waits
 
 
-def _gcra_redis(backend, limits, now_ms: float, count: bool) -> list[float | None]:
+def _gcra_redis(backend, limits, count: bool) -> list[float | None]:
     client = backend._cache.get_client(write=True)
-    args = [repr(now_ms), "1" if count else "0"]
+    args = ["1" if count else "0"]
     for (_, _, rate), _key in limits:
         args += [str(rate), repr(rate.interval_ms), repr(rate.period_ms)]
     keys = [backend.make_and_validate_key(key) for _, key in limits]
@@ -195,20 +200,20 @@ def _gcra_redis(backend, limits, now_ms: float, count: bool) -> list[float | Non
     return [float(reply) if reply else None for reply in replies]
 
 
-def _gcra(limits, now: float, *, count: bool) -> list[float | None]:
+def _gcra(limits, *, count: bool) -> list[float | None]:
     """Per limit, None (room) or the seconds to wait; counts the attempt when all have room."""
     if not limits:
         return []
-    backend, now_ms = caches["ratelimit"], now * 1000
+    backend = caches["ratelimit"]
     if isinstance(backend, FailoverRedisCache):
         waits = backend.failing_over(
-            lambda redis: _gcra_redis(redis, limits, now_ms, count),
-            lambda local: _gcra_local(local, limits, now_ms, count),
+            lambda redis: _gcra_redis(redis, limits, count),
+            lambda local: _gcra_local(local, limits, count),
         )
     elif isinstance(backend, RedisCache):
-        waits = _gcra_redis(backend, limits, now_ms, count)
+        waits = _gcra_redis(backend, limits, count)
     else:
-        waits = _gcra_local(backend, limits, now_ms, count)
+        waits = _gcra_local(backend, limits, count)
     return [None if wait is None else wait / 1000 for wait in waits]
 
 
@@ -220,9 +225,7 @@ def hit(request, scope: str, *, account: str | None = None) -> None:
     """Count one attempt; raise RateLimited (counting nothing) when any limit is full."""
     if not settings.RATE_LIMITS_ENABLED:
         return
-    waits = [
-        wait for wait in _gcra(_limits(scope, request, account), time.time(), count=True) if wait is not None
-    ]
+    waits = [wait for wait in _gcra(_limits(scope, request, account), count=True) if wait is not None]
     if waits:
         raise RateLimited(scope, max(1, math.ceil(max(waits))))
 
@@ -237,9 +240,7 @@ def check(request, scope: str, *, account: str | None = None) -> None:
         if until and until > now:
             raise RateLimited(scope, max(1, math.ceil(until - now)))
     limits = _limits(scope, request, account)
-    full = [
-        (wait, who) for (who, _), wait in zip(limits, _gcra(limits, now, count=False), strict=True) if wait
-    ]
+    full = [(wait, who) for (who, _), wait in zip(limits, _gcra(limits, count=False), strict=True) if wait]
     if full:
         raise RateLimited(scope, max(1, math.ceil(max(w for w, _ in full))), full=[who for _, who in full])
 
