@@ -40,14 +40,20 @@ EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 UNDO_SECONDS = 60  # the script offers undo for a few seconds; the server allows for a slow network
 
 
+def admin_page(model_admin, function):
+    """function(request, …, model_admin=…) behind the admin's login and permission checks."""
+
+    def bound(request, *args, **kwargs):
+        return function(request, *args, model_admin=model_admin, **kwargs)
+
+    return model_admin.admin_site.admin_view(bound)
+
+
 def urls(model_admin) -> list:
     """The desk's URLs, each behind the admin's login and permission checks."""
 
     def view(function):
-        def bound(request, *args, **kwargs):
-            return function(request, *args, model_admin=model_admin, **kwargs)
-
-        return model_admin.admin_site.admin_view(bound)
+        return admin_page(model_admin, function)
 
     return [
         path("desk/", view(desk), name="comments_comment_desk"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Article
+from comments.desk import admin_page
 from comments.heat import HEAT_THRESHOLD, HEAT_WINDOW_MINUTES, discussion_heat
 from comments.models import Comment
 from comments.services import CommentRefused
@@ -38,10 +39,7 @@ def urls(model_admin) -> list:
     """The heat list and its actions, behind the admin's login and permission checks."""
 
     def view(function):
-        def bound(request, *args, **kwargs):
-            return function(request, *args, model_admin=model_admin, **kwargs)
-
-        return model_admin.admin_site.admin_view(bound)
+        return admin_page(model_admin, function)
 
     return [
         path("heat/", view(heat), name="comments_comment_heat"),

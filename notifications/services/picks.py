@@ -9,8 +9,7 @@ from comments.models import Comment
 from notifications import tokens
 from notifications.models import ReplySubscription
 from notifications.services.outbox import absolute_url, queue_email, unsubscribe_headers, unsubscribe_url
-from notifications.services.replies import notification_settings
-from notifications.verification import is_verified
+from notifications.services.replies import mails_member_about_comments
 
 
 def notify_pick(comment: Comment, *, note: str) -> int:
@@ -18,13 +17,7 @@ def notify_pick(comment: Comment, *, note: str) -> int:
     were queued (0 or 1). Once per comment, however often it is featured again."""
     token = None
     member = comment.user
-    if (
-        member is not None
-        and member.is_active
-        and member.email
-        and notification_settings(member).reply_emails
-        and is_verified(member)
-    ):
+    if mails_member_about_comments(member):
         address, token = member.email.lower(), tokens.unsubscribe_token(user=member)
     else:
         subscription = ReplySubscription.objects.active().filter(comment=comment).first()

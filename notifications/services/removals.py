@@ -14,8 +14,7 @@ from notifications.services.outbox import (
     unsubscribe_headers,
     unsubscribe_url,
 )
-from notifications.services.replies import notification_settings
-from notifications.verification import is_verified
+from notifications.services.replies import mails_member_about_comments
 
 
 def comment_removed(comment: Comment) -> int:
@@ -25,13 +24,7 @@ def comment_removed(comment: Comment) -> int:
         for sub in ReplySubscription.objects.active().filter(comment=comment)
     ]
     member = comment.user
-    if (
-        member is not None
-        and member.is_active
-        and member.email
-        and notification_settings(member).reply_emails
-        and is_verified(member)
-    ):
+    if mails_member_about_comments(member):
         recipients.append(
             (
                 f"removed:{comment.pk}:u{member.pk}",

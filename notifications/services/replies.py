@@ -170,6 +170,18 @@ def notification_settings(user) -> NotificationSettings:
     return NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
 
 
+def mails_member_about_comments(member) -> bool:
+    """Whether mail about their comments goes to this member: active, with reply emails on and a
+    verified address (a pick, a removal: issues 21 and 22)."""
+    return bool(
+        member is not None
+        and member.is_active
+        and member.email
+        and notification_settings(member).reply_emails
+        and is_verified(member)
+    )
+
+
 def notify_reply(reply: Comment) -> int:
     """Queue one email per subscriber of the parent comment; each reply notifies each subscriber once."""
     parent = reply.parent
