@@ -24,7 +24,7 @@ from comments.cooling import reply_conditions
 from comments.discussion import RENDER_VERSION
 from comments.forms import CommentForm
 from comments.models import Comment
-from comments.readers import OWN_COOKIE, own_pending
+from comments.readers import own_pending
 from comments.render import render_items
 from comments.templatetags.cooling import cooling_notices_html
 from comments.templatetags.threadline import avatar, reltime
@@ -201,13 +201,6 @@ _reply_state = PreparedValues(
     now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
 )
 REPLY_SLOTS = ("name", "quote", "notices")
-
-
-def reply_page_is_shared(request) -> bool:
-    """Whether this request gets the shared reply page: as pagecache.store.is_shared, but a
-    guest's own-comments cookie does not make it personal (the page shows none of them)."""
-    personal = set(settings.PAGECACHE_PERSONAL_COOKIES) - {OWN_COOKIE}
-    return settings.THREAD_CACHE_ENABLED and not any(name in request.COOKIES for name in personal)
 
 
 def shared_reply_page(request, pk):

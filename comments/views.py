@@ -19,13 +19,12 @@ from comments.markup import render_markdown
 from comments.models import Comment
 from comments.pages import (
     reply_page,
-    reply_page_is_shared,
     shared_reply_page,
     shared_thread_page,
     thread_page,
     visible_comment,
 )
-from comments.readers import remember_pending, remember_posted, reporter_key, store_own_comments
+from comments.readers import OWN_COOKIE, remember_pending, remember_posted, reporter_key, store_own_comments
 from comments.render import render_items
 from comments.services import (
     CommentRefused,
@@ -195,7 +194,8 @@ def comment_thread(request, pk):
 def reply(request, pk):
     """Reply without JavaScript: the parent quoted, then the form. The script asks for the form alone."""
     if not wants_fragment(request):
-        if reply_page_is_shared(request):
+        # A guest's own-comments cookie leaves the reply page shared: it shows none of them.
+        if is_shared(request, unseen=frozenset({OWN_COOKIE})):
             response = shared_reply_page(request, pk)
         else:
             response = reply_page(request, visible_comment(pk))

@@ -130,12 +130,14 @@ def _local_cache() -> bool:
     return isinstance(caches["default"], LocMemCache)
 
 
-def is_shared(request) -> bool:
-    """Whether this request gets the page every reader without a session gets."""
+def is_shared(request, *, unseen: frozenset[str] = frozenset()) -> bool:
+    """Whether this request gets the page every reader without a session gets. `unseen`: personal
+    cookies whose content the page does not show (they leave it shared)."""
+    personal = (name for name in settings.PAGECACHE_PERSONAL_COOKIES if name not in unseen)
     return (
         request.method == "GET"
         and settings.THREAD_CACHE_ENABLED
-        and not any(name in request.COOKIES for name in settings.PAGECACHE_PERSONAL_COOKIES)
+        and not any(name in request.COOKIES for name in personal)
     )
 
 
