@@ -57,8 +57,23 @@ def _locked_article(article: Article) -> Article:
     return Article.objects.select_for_update().get(pk=article.pk)
 
 
+THREAD_SLOW_MODE_FIELDS = ["slow_mode_seconds", "slow_mode_until", "slow_mode_reason"]
+
+
 def _slow_mode(row) -> dict:
     return {"seconds": row.slow_mode_seconds, "until": row.slow_mode_until, "reason": row.slow_mode_reason}
+
+
+def _write_slow_mode(
+    row, seconds: int, until, shown_reason: str, *, fields, actor, control: str, reason: str
+):
+    """Set the slow mode columns of an article or a thread's top comment, save them (fields: the
+    columns to save, None for all) and record the change with its reason."""
+    before = _slow_mode(row)
+    row.slow_mode_seconds, row.slow_mode_until, row.slow_mode_reason = seconds, until, shown_reason[:200]
+    row.save(update_fields=fields)
+    record_control(row, actor=actor, control=control, before=before, after=_slow_mode(row), reason=reason)
+    return row
 
 
 def _check_slow_mode(seconds: int, until: datetime.datetime | None, now: datetime.datetime) -> None:
@@ -80,36 +95,26 @@ def set_slow_mode(
 ) -> Article:
     """Allow one comment per `seconds` per author on the article, until `until` (None: no end)."""
     _check_slow_mode(seconds, until, now or timezone.now())
-    article = _locked_article(article)
-    before = _slow_mode(article)
-    article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason = (
-        seconds,
-        until,
-        reason[:200],
-    )
-    article.save()
-    record_control(
-        article, actor=actor, control="Slow mode set", before=before, after=_slow_mode(article), reason=reason
-    )
-    return article
+    # Every field saved: updated_at moves, and with it the cached pages' state.
+    return _write_slow_mode(
+        _locked_article(article), seconds, until, reason, fields=None, actor=actor, control="Slow mode set",
+        reason=reason,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def lift_slow_mode(article: Article, *, actor: AbstractBaseUser | None, reason: str = "") -> Article:
     """End the article's slow mode now."""
-    article = _locked_article(article)
-    before = _slow_mode(article)
-    article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason = 0, None, ""
-    article.save()
-    record_control(
-        article,
+    return _write_slow_mode(
+        _locked_article(article),
+        0,
+        None,
+        "",
+        fields=None,
         actor=actor,
         control="Slow mode lifted",
-        before=before,
-        after=_slow_mode(article),
         reason=reason,
     )
-    return article
 
 
 @transaction.atomic
@@ -163,37 +168,19 @@ def set_thread_slow_mode(
 ) -> Comment:
     """Slow mode for one thread (set on its top comment; any comment of the thread names it)."""
     _check_slow_mode(seconds, until, now or timezone.now())
-    root = _locked_root(comment)
-    before = _slow_mode(root)
-    root.slow_mode_seconds, root.slow_mode_until, root.slow_mode_reason = seconds, until, reason[:200]
-    root.save(update_fields=["slow_mode_seconds", "slow_mode_until", "slow_mode_reason"])
-    record_control(
-        root,
-        actor=actor,
-        control="Thread slow mode set",
-        before=before,
-        after=_slow_mode(root),
-        reason=reason,
-    )
-    return root
+    return _write_slow_mode(
+        _locked_root(comment), seconds, until, reason, fields=THREAD_SLOW_MODE_FIELDS, actor=actor,
+        control="Thread slow mode set", reason=reason,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def lift_thread_slow_mode(comment: Comment, *, actor: AbstractBaseUser | None, reason: str = "") -> Comment:
     """End one thread's slow mode now."""
-    root = _locked_root(comment)
-    before = _slow_mode(root)
-    root.slow_mode_seconds, root.slow_mode_until, root.slow_mode_reason = 0, None, ""
-    root.save(update_fields=["slow_mode_seconds", "slow_mode_until", "slow_mode_reason"])
-    record_control(
-        root,
-        actor=actor,
-        control="Thread slow mode lifted",
-        before=before,
-        after=_slow_mode(root),
-        reason=reason,
-    )
-    return root
+    return _write_slow_mode(
+        _locked_root(comment), 0, None, "", fields=THREAD_SLOW_MODE_FIELDS, actor=actor,
+        control="Thread slow mode lifted", reason=reason,
+    )  # fmt: skip
 
 
 def _locked_root(comment: Comment) -> Comment:
