@@ -205,10 +205,11 @@ REPLY_SLOTS = ("name", "quote", "notices")
 
 def shared_reply_page(request, pk):
     """The reply page of every reader without a session (issue 23: what a writer without
-    JavaScript opens before each reply): one query and a join of bytes. The page is the
-    article's reply frame (the form, cached until the article changes: pagecache.splice) with the
-    parent's pk, name and quote put in; the quote is made for this request (its relative time),
-    so nothing here can be stale."""
+    JavaScript opens before each reply): two queries (the parent with its article; its branch,
+    for issue 21's locks and limits) and a join of bytes. The page is the article's reply frame
+    (the form, cached until the article changes: pagecache.splice) with the parent's pk, name,
+    quote and the branch's notices put in, made for this request (the quote's relative time
+    too), so nothing here can be stale."""
     row = _reply_state.first(pk=pk, now=timezone.now())
     if row is None:
         raise Http404("No published comment has this address.")
