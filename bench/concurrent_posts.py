@@ -74,10 +74,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--database-url", help="Default: a fresh database on the embedded server.")
+    parser.add_argument(
+        "--database-name", default=BENCH_DATABASE, help="The fresh database's name (default %(default)s)."
+    )
     return parser.parse_args(argv)
 
 
-def bench_database_url(explicit: str | None) -> str:
+def bench_database_url(explicit: str | None, name: str = BENCH_DATABASE) -> str:
     """A fresh, empty database for this run on the embedded server; its URL."""
     if explicit:
         return explicit
@@ -87,9 +90,9 @@ def bench_database_url(explicit: str | None) -> str:
 
     server_url = embedded_db.start().rsplit("/", 1)[0]
     with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    return f"{server_url}/{BENCH_DATABASE}"
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{server_url}/{name}"
 
 
 ACCESS_LOG = ROOT / "var" / "bench-access.log"
@@ -459,7 +462,7 @@ def verify(writers: Writers) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    env = server_env(bench_database_url(args.database_url))
+    env = server_env(bench_database_url(args.database_url, args.database_name))
     targets = prepare(args, env)
     for target in targets:
         print(f"Article {target.article.slug}: {len(target.pool)} comments, hot thread of {len(target.hot)}")

@@ -323,17 +323,20 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     updated_after, hot_after = comment_updates_in_this_transaction()
 
     assert response.status_code == 302
-    # The article (posting fields); BEGIN, the author's lock, the duplicate check (this form's
+    # The article (posting fields); BEGIN, the marks deferred to the COMMIT (issue 23: the
+    # article's row is locked for the commit alone), the author's lock, the duplicate check (this form's
     # token too), the moderation version (rules, terms and bans cached under it); the thread
     # lock (by the parent's id), the parent under the lock (with the redirect's count of
     # threads before it, and whether anyone watches its replies), the shift UPDATE, INSERT (no
     # savepoint: a repeated form token dooms the transaction, the view looks the first comment
     # up after it); the notification job when the parent is watched, COMMIT. The thread's
     # version and the article's counters are the trigger's (migration comments 0011), fired by
-    # the INSERT. One commit; no session: the guest's own comments go in a signed cookie.
-    assert len(captured.captured_queries) == 10 + watched
+    # the INSERT, made at the COMMIT. One commit; no session: the guest's own comments go in a
+    # signed cookie.
+    assert len(captured.captured_queries) == 11 + watched
     sql = [query["sql"] for query in captured.captured_queries]
     assert sql[1] == "BEGIN" and sql[-1] == "COMMIT" and sql.count("COMMIT") == 1
+    assert sql[2].startswith("SET CONSTRAINTS comments_inserted_mark_changed")
     assert ('INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]) == watched
     assert not any("django_session" in query for query in sql)
     # The shift is the one UPDATE the application sends: rows of thread A only.

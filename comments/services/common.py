@@ -21,6 +21,22 @@ class ParentRefused(CommentRefused):
     """The comment replied to is not there, or cannot take replies: the form's input is wrong (a 400)."""
 
 
+# The triggers that mark a write's thread and article changed (migrations 0011 and 0018).
+MARK_TRIGGERS = "comments_inserted_mark_changed, comments_updated_mark_changed, comments_deleted_mark_changed"
+
+
+def defer_marks() -> None:
+    """Until this transaction commits, leave its writes' marks (thread versions, the article's
+    counters and discussion_version) for its COMMIT to make.
+
+    Only for a transaction that reads none of those after its writes: it would see them as they
+    were. What it buys (issue 23): the article's row is locked for the commit alone, so writers
+    to one article's threads do not queue on it for the rest of each other's transaction."""
+    assert connection.in_atomic_block, "defer_marks() needs a transaction"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {MARK_TRIGGERS} DEFERRED")
+
+
 def lock_thread(tree_id: int) -> None:
     """Hold the thread's lock until the current transaction ends."""
     assert connection.in_atomic_block, "lock_thread() needs a transaction"

@@ -5,13 +5,17 @@ between (the author's lock, the duplicate check, a form sent twice, the rate lim
 where the writer lands) is here, in one transaction, in this order:
 
     lock the author -> same form or same text? -> rate limit -> post (thread lock, insert) -> land
+
+The marks of the post (its thread's version, the article's counters) are deferred to the COMMIT
+when this opens the transaction: the article's row is then locked for the commit alone
+(common.defer_marks, issue 23).
 """
 
 import enum
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from articles.models import Article
 from comments.cooling import CoolingRefused, HoldNotice
@@ -26,7 +30,7 @@ from comments.duplicates import (
 )
 from comments.locations import comment_location
 from comments.models import Comment
-from comments.services.common import CommentRefused, ParentRefused
+from comments.services.common import CommentRefused, ParentRefused, defer_marks
 from comments.services.posting import _post, first_with_token_or_raise
 from config.client import client_ip
 from protection import ratelimit
@@ -77,8 +81,11 @@ def submit_comment(
     """
     user = request.user if request.user.is_authenticated else None
     author = author_key(user=request.user, author_email=author_email)
+    owns_transaction = not connection.in_atomic_block
     try:
         with transaction.atomic():
+            if owns_transaction:  # nothing here reads a count after the post (issue 23)
+                defer_marks()
             lock_author(author)
             duplicate = find_duplicate(
                 user=request.user, author_email=author_email, body=body, submission_token=submission_token
