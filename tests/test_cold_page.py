@@ -1,12 +1,15 @@
 """The article page rendered with every cache off (THREAD_CACHE=0, the cold path, also what a
 reader with a session gets) is the same page, byte for byte, as the shared one."""
 
+import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.core.cache import cache
 
 from comments.services.picking import feature_comment
+from comments.templatetags.threadline import time_element
 from pagecache.splice import fill_slot
 from tests.factories import ArticleFactory, CommentFactory, StaffFactory
 
@@ -48,3 +51,19 @@ def test_fill_slot_puts_each_piece_in_place_as_utf8():
     page = fill_slot(html, "SLOT", ["<li>é</li>", "<li>a</li>"])
 
     assert page == "<p>Editor’s picks</p><ol><li>é</li><li>a</li></ol>→".encode()
+
+
+def test_a_comments_time_reads_as_strftime_writes_it():
+    moments = [
+        datetime.datetime(year, month, day, hour, minute, 5, 123456, tzinfo=zone)
+        for year in (999, 2026)
+        for month in range(1, 13)
+        for day, hour, minute in ((1, 0, 0), (9, 9, 5), (28, 23, 59))
+        for zone in (datetime.UTC, zoneinfo.ZoneInfo("America/St_Johns"))
+    ]
+
+    for moment in moments:
+        assert time_element(moment) == (
+            f'<time datetime="{moment.isoformat(timespec="seconds")}" data-relative>'
+            f"{moment:%-d %b %Y, %H:%M}</time>"
+        )

@@ -33,6 +33,12 @@ def avatar_parts(name: str) -> tuple[int, str]:
     return zlib.crc32(name.strip().lower().encode()) % AVATAR_COLOURS, escape(initials(name))
 
 
+@lru_cache(maxsize=4096)
+def author_parts(name: str) -> tuple[str, int, str]:
+    """The author's name escaped, and avatar_parts(): what each of their comments shows."""
+    return escape(name), *avatar_parts(name)
+
+
 @register.filter(is_safe=True)
 def avatar(name: str) -> SafeString:
     """Initials in a circle (comments.render draws the same circle as the author's ::before)."""
@@ -76,12 +82,23 @@ def reltime(value: datetime) -> SafeString:
     )
 
 
+# strftime's %b: Python leaves LC_TIME in the C locale (nothing here calls setlocale).
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def time_element(local: datetime) -> str:
     """<time> with the absolute date and time (already in the reader's time zone), made relative
     by the script, which keeps the absolute one in its title: unlike reltime's, right in a page
     that stays cached. No title here (issue 23: 35 bytes a comment; without the script the text
-    is the absolute time)."""
-    return f'<time datetime="{machine_time(local)}" data-relative>{local:%-d %b %Y, %H:%M}</time>'
+    is the absolute time).
+
+    The text is what f"{local:%-d %b %Y, %H:%M}" gives, built from the fields: strftime took half
+    of this function's 3.6 µs, paid for every comment of a page rendered cold."""
+    iso = machine_time(local)  # ...THH:MM:SS+zone
+    return (
+        f'<time datetime="{iso}" data-relative>'
+        f"{local.day} {MONTHS[local.month]} {local.year}, {iso[11:16]}</time>"
+    )
 
 
 @register.filter(is_safe=True)
