@@ -141,7 +141,7 @@ def _page_threads(
         versions = {tree_id: (ver, snapshot.thread_digest(tree_id)) for tree_id, ver in versions.items()}
     shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
     suffix = ":best" if snapshot is not None else ""
-    keys = {tree_id: thread_cache_key(article, tree_id) + suffix for tree_id in shared}
+    keys = {tree_id: key + suffix for tree_id, key in thread_cache_keys(article, shared).items()}
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
     rendered = {
         tree_id: cached[key][1]
@@ -177,7 +177,13 @@ def _cache_prefix(article) -> str:
 
 def thread_cache_key(article, tree_id: int) -> str:
     """One entry per thread, holding the thread_version it was rendered at: a write replaces it."""
-    return f"{_cache_prefix(article)}:{tree_id}"
+    return thread_cache_keys(article, [tree_id])[tree_id]
+
+
+def thread_cache_keys(article, tree_ids) -> dict[int, str]:
+    """thread_cache_key() of each thread, the article's part made once."""
+    prefix = _cache_prefix(article)
+    return {tree_id: f"{prefix}:{tree_id}" for tree_id in tree_ids}
 
 
 def _thread_rows_query(tree_ids, depth, limit):
@@ -226,12 +232,9 @@ def render_threads(
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
     rows = _thread_rows.all(tree_ids=list(tree_ids), depth=depth, limit=2 * settings.THREAD_COMMENTS_SHOWN)
-    picked = set()
-    for *row, is_picked in rows:
-        comment = RenderedComment._make(row)
+    for comment in map(RenderedComment._make, rows):
         threads[comment.tree_id].append(comment)
-        if is_picked:
-            picked.add(comment.pk)
+    picked = frozenset(c.pk for thread in threads.values() for c in thread if c.is_picked)
     rendered = {}
     for tree_id, comments in threads.items():
         editable = deletable = frozenset()
@@ -246,7 +249,7 @@ def render_threads(
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
         cap_thread(items)
         html = render_items(
-            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=frozenset(picked)
+            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=picked
         )
         rendered[tree_id] = (html, structured_comments(items), version)
     return rendered

@@ -23,14 +23,16 @@ RENDERED_FIELDS = [
 ]  # fmt: skip
 
 
-class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_approved"])):
+class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_approved", "is_picked"])):
     """A comment as a thread's rendering reads it, straight from its row: no model instance.
 
     Building Comment instances (Django's and django-mptt's set-up per instance) was a third
     of the time of rendering a page of threads with nothing cached.
     """
 
-    __slots__ = ()  # more_approved: on a top comment, its thread's approved replies past the first shown
+    # more_approved: on a top comment, its thread's approved replies past the first shown;
+    # is_picked: a moderator featured it (issue 22's badge).
+    __slots__ = ()
     Status = Comment.Status
     is_approved = Comment.is_approved  # the model's own properties: they read only row fields
     reply_count = Comment.reply_count
