@@ -6,11 +6,13 @@ Production settings, the bench database of bench/pages.py (run that once first: 
 `bench-10000`), Django's test client with a browser's Accept-Encoding. Prints the median wall
 time and CPU time of this process per request and the CPU the PostgreSQL backend serving it
 spent per request (psutil), which together are what gunicorn and PostgreSQL pay for one page.
+Like a gunicorn worker (config/gunicorn.conf.py), it freezes what it has loaded before measuring.
 --profile: cProfile over 10 more requests, by cumulative time.
 """
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -51,6 +53,7 @@ def main() -> int:
     url = f"/articles/{args.slug}/"
     for _ in range(6):  # past psycopg's prepare threshold (5): statements prepared, as in a worker
         response = client.get(url)
+    gc.freeze()  # as config/gunicorn.conf.py does in each worker once it has started
     if response.status_code != 200:
         raise SystemExit(f"{url}: {response.status_code} (run bench/pages.py --sizes 10000 first)")
     with connection.cursor() as cursor:
