@@ -1,6 +1,7 @@
-"""The cold first page in process: what one request costs with every cache off (THREAD_CACHE=0).
+"""The cold first page: what one request costs with every cache off (THREAD_CACHE=0).
 
     .venv/bin/python bench/cold_page.py [--slug bench-10000] [--requests 30] [--profile]
+    .venv/bin/python bench/cold_page.py --served [--seconds 5]
 
 Production settings, the bench database of bench/pages.py (run that once first: it builds
 `bench-10000`), Django's test client with a browser's Accept-Encoding. Prints the median wall
@@ -8,6 +9,11 @@ time and CPU time of this process per request and the CPU the PostgreSQL backend
 spent per request (psutil), which together are what gunicorn and PostgreSQL pay for one page.
 Like a gunicorn worker (config/gunicorn.conf.py), it freezes what it has loaded before measuring.
 --profile: cProfile over 10 more requests, by cumulative time.
+
+--served: the page served by gunicorn with config/gunicorn.conf.py under wrk (2 threads, 8
+connections, as bench/pages.py), and the CPU that gunicorn (master and workers) and the database
+server's backends spent per request over the run (psutil; the database's backends are those
+connected to the bench database). On a shared machine this moves less than requests/s does.
 """
 
 import argparse
@@ -15,12 +21,69 @@ import cProfile
 import gc
 import os
 import pstats
+import re
 import statistics
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, bench_database_url, production_env  # noqa: E402
+from common import (  # noqa: E402
+    BROWSER_HEADERS,
+    ROOT,
+    Gunicorn,
+    bench_database_url,
+    ensure_wrk,
+    production_env,
+    run_wrk,
+)
+
+
+def cpu_seconds(processes) -> float:
+    import psutil
+
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+def served(database_url: str, path: str, seconds: int, port: int) -> None:
+    """Requests/s and CPU per request of the page under wrk (see the module docstring)."""
+    import psutil
+
+    database = database_url.rsplit("/", 1)[1].split("?")[0]
+
+    def backends():
+        return [
+            process
+            for process in psutil.process_iter(["cmdline"])
+            if " ".join(process.info["cmdline"] or []).startswith("postgres: ")
+            and f" {database} " in " ".join(process.info["cmdline"] or [])
+        ]
+
+    with Gunicorn(production_env(database_url, THREAD_CACHE="0"), port) as server:
+        run_wrk(server.url + path, seconds=2, headers=BROWSER_HEADERS)  # every worker warm
+        master = psutil.Process(server.process.pid)
+        web = [master, *master.children(recursive=True)]
+        web_before, database_before = cpu_seconds(web), cpu_seconds(backends())
+        headers = [arg for name, value in BROWSER_HEADERS.items() for arg in ("-H", f"{name}: {value}")]
+        output = subprocess.run(
+            [ensure_wrk(), "-t2", "-c8", f"-d{seconds}s", *headers, server.url + path],
+            capture_output=True, text=True, timeout=seconds + 30, check=True,
+        ).stdout  # fmt: skip
+        web_ms = (cpu_seconds(web) - web_before) * 1000
+        database_ms = (cpu_seconds(backends()) - database_before) * 1000
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    print(
+        f"{path} served: {rate:.0f} requests/s; CPU per request: gunicorn {web_ms / requests:.1f} ms "
+        f"+ PostgreSQL {database_ms / requests:.1f} ms"
+    )
 
 
 def main() -> int:
@@ -29,10 +92,17 @@ def main() -> int:
     )
     parser.add_argument("--slug", default="bench-10000")
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--seconds", type=float, default=60, help="stop measuring after this long")
+    parser.add_argument(
+        "--seconds", type=float, default=60, help="stop measuring after this long (--served: wrk's run, 5 s)"
+    )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--served", action="store_true", help="under wrk, served by gunicorn")
+    parser.add_argument("--port", type=int, default=8102)
     args = parser.parse_args()
     os.chdir(ROOT)
+    if args.served:
+        served(bench_database_url(), f"/articles/{args.slug}/", int(args.seconds), args.port)
+        return 0
     sys.path.insert(0, str(ROOT))
     os.environ.update(
         production_env(
