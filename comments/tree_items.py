@@ -5,7 +5,7 @@ lifts replies out of place; below the display depth a comment shows "continue th
 """
 
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -38,13 +38,13 @@ class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_app
     reply_count = Comment.reply_count
 
 
-@dataclass
+@dataclass(slots=True)
 class ThreadItem:
     """One comment in page order, with what the template needs to nest it."""
 
     comment: Comment
     opens: bool = False  # its replies follow, inside it
-    closes: range = field(default_factory=lambda: range(0))  # levels to close after it
+    closes: range = range(0)  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
     more_replies: int = 0  # on a thread's last item: replies past THREAD_COMMENTS_SHOWN
     thread_root: int | None = None  # with more_replies: the top comment, whose page shows them
