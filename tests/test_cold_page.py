@@ -8,6 +8,9 @@ import zoneinfo
 import pytest
 from django.core.cache import cache
 
+from comments.discussion import SORTS, CountedPaginator, _page_versions
+from comments.generator import generate_discussion
+from comments.models import Comment
 from comments.services.picking import feature_comment
 from comments.templatetags.threadline import time_element
 from pagecache.splice import fill_slot
@@ -66,4 +69,21 @@ def test_a_comments_time_reads_as_strftime_writes_it():
         assert time_element(moment) == (
             f'<time datetime="{moment.isoformat(timespec="seconds")}" data-relative>'
             f"{moment:%-d %b %Y, %H:%M}</time>"
+        )
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "replies"])
+def test_each_page_holds_the_threads_and_versions_the_orm_pages_hold(settings, sort):
+    settings.THREADS_PER_PAGE = 4
+    article = ArticleFactory()
+    generate_discussion(article, comments=60, seed=3)
+    article.refresh_from_db()
+    roots = Comment.objects.for_article(article).roots().order_by(*SORTS[sort][1])
+    paginator = CountedPaginator(roots, settings.THREADS_PER_PAGE, count=article.thread_count)
+
+    for number in paginator.page_range:
+        page = paginator.page(number)
+
+        assert _page_versions(article, page, sort, None) == dict(
+            page.object_list.values_list("tree_id", "thread_version")
         )
