@@ -13,8 +13,8 @@ Django's zone, datetime.timezone.utc when USE_TZ is on and the database sets no 
 sets the session's TimeZone to that zone's name ("UTC") on every new connection. So the loader is
 used only then (applies()); with any other zone Django's own stays.
 
-psycopg's C loader class cannot be subclassed (a final extension type), hence the small Python
-loader here that hands each value to one instance of it.
+psycopg's C loader class cannot be subclassed (a final extension type), hence the small loader
+here (psycopg's documented Loader API) that hands each value to one instance of it.
 
 What it leans on, in Django's PostgreSQL backend (tests/test_timestamps.py fails loudly if it
 changes):
@@ -29,19 +29,19 @@ import datetime
 from functools import lru_cache
 
 import psycopg
-from psycopg.adapt import AdaptersMap
+from psycopg.adapt import AdaptersMap, Loader
 from psycopg.postgres import types
 from psycopg.pq import Format
-from psycopg.types.datetime import TimestamptzLoader
 
 TIMESTAMPTZ_OID = types["timestamptz"].oid
 # What psycopg itself registers: its C loader with psycopg[binary] or [c], else the Python one.
 NATIVE_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
 
-class UtcTimestamptzLoader(TimestamptzLoader):
+class UtcTimestamptzLoader(Loader):
     """psycopg's optimised text loader, for connections whose TimeZone is UTC."""
 
+    format = Format.TEXT
     timezone = datetime.UTC  # what Django's create_cursor compares with its own zone
 
     def __init__(self, oid: int, context=None):
