@@ -13,7 +13,7 @@ import secrets
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
@@ -28,7 +28,7 @@ from comments.forms import CommentForm
 from comments.readers import reader_state
 from comments.unread import NEW_SHOWN, mark_new, unread_for
 from config.site import site_origin
-from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
+from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, fill_slot, stored_block
 from pagecache.store import shared_entry, shared_response
 from protection.forms import STAMP
 
@@ -189,6 +189,7 @@ def render_article(
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
         "canonical_url": site_origin(request) + article.get_absolute_url(),
     }
+    threads = []  # what goes into the page after the template (the shared frame: none)
     if frame_slots is None:
         threads = discussion.threads
         if request.method == "GET" and request.user.is_authenticated:  # issue 22: new since the last visit
@@ -196,7 +197,10 @@ def render_article(
             context["unread_cap"] = NEW_SHOWN
             threads = mark_new(threads, context["unread"])
         threads, placed, notices = place_messages(request, threads)  # issue 20
-        context.update(threads=threads, placed_messages=placed, discussion_notices=notices)
+        # The threads go in after the template, as bytes (pagecache.splice.fill_slot).
+        threads_slot = secrets.token_hex(16)
+        context["threads"] = [mark_safe(threads_slot)] if threads else []
+        context.update(placed_messages=placed, discussion_notices=notices)
         comments = discussion.structured if discussion.page.number == 1 else []  # the first page's
         context["structured_script"] = article_structured_data(request, article, comments)
         context["comment_count"] = article.comment_count
@@ -208,6 +212,9 @@ def render_article(
         context["comment_count_label"] = frame_slots["count_label"]
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
-    response = render(request, "articles/article_detail.html", context, status=status)
+    html = render_to_string("articles/article_detail.html", context, request)
+    if threads:
+        html = fill_slot(html, threads_slot, threads)
+    response = HttpResponse(html, status=status)
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -12,6 +12,7 @@ ever inside a cached thread (no CSRF token, no sign-in state); threads in which
 a reader has something of their own are rendered for them alone.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -97,7 +98,8 @@ def discussion_page(
     cached = cache.get(page_key) if use_cache else None
     threads = cached[1] if cached is not None and cached[0] == article.discussion_version else None
     if threads is None:
-        threads = _page_threads(article, page, personal_tree_ids, reader, snapshot)
+        versions = _page_versions(article, page, sort, snapshot)
+        threads = _page_threads(article, versions, personal_tree_ids, reader, snapshot)
         if use_cache:
             cache.set(page_key, (article.discussion_version, threads), THREAD_CACHE_SECONDS)
     return Discussion(
@@ -124,24 +126,61 @@ def _best_roots(roots, snapshot: "best.BestSnapshot"):
     first (tree_id breaks every tie: the same order at every reload)."""
     if not snapshot.root_order:
         return roots
-    rank = RawSQL("array_position(%s::bigint[], tree_id)", (list(snapshot.root_order),))
+    return _ranked(roots, list(snapshot.root_order))
+
+
+def _ranked(roots, root_order: list[int]):
+    rank = RawSQL("array_position(%s::bigint[], tree_id)", (root_order,))
     return roots.order_by(rank.asc(nulls_last=True), "tree_id")
 
 
+def _roots_versions(article_id, root_order=None, *, sort: str, offset: int, limit: int):
+    roots = Comment.objects.for_article(article_id).roots().order_by(*SORTS[sort][1])
+    if root_order is not None:
+        roots = _ranked(roots, root_order)
+    return roots.values_list("tree_id", "thread_version")[offset : offset + limit]
+
+
+@functools.lru_cache(maxsize=256)
+def _versions_query(sort: str, offset: int, limit: int, ranked: bool) -> PreparedValues:
+    """The query of one page's threads and versions, compiled once (an ORM query built and
+    compiled per request cost ~0.3 ms, more than running it): one per sort and page position."""
+    stand_ins = {"article_id": 918_273_645}
+    if ranked:
+        stand_ins["root_order"] = [918_273_646]
+    return PreparedValues(
+        functools.partial(_roots_versions, sort=sort, offset=offset, limit=limit), **stand_ins
+    )
+
+
+def _page_versions(article, page: Page, sort: str, snapshot: "best.BestSnapshot | None") -> dict[int, int]:
+    """The page's threads (tree_id) in page order, with their versions: what page.object_list
+    holds, in one query."""
+    per_page = page.paginator.per_page
+    ranked = snapshot is not None and bool(snapshot.root_order)  # else Best is the oldest order
+    query = _versions_query(sort, (page.number - 1) * per_page, per_page, ranked)
+    if ranked:
+        return dict(query.all(article_id=article.pk, root_order=list(snapshot.root_order)))
+    return dict(query.all(article_id=article.pk))
+
+
 def _page_threads(
-    article, page: Page, personal_tree_ids, reader: Reader, snapshot: "best.BestSnapshot | None" = None
+    article,
+    versions: dict[int, int],
+    personal_tree_ids,
+    reader: Reader,
+    snapshot: "best.BestSnapshot | None" = None,
 ) -> list[tuple[str, str, bytes | None]]:
     """Each thread of the page: its HTML, its JSON-LD comments and, when it is shared (cached), its
     HTML deflated once for the pages served compressed (pagecache.splice).
 
     In the Best order a thread's entry is its own (":best") and labelled with its version and the
     digest of its scores in the snapshot: a vote re-renders its thread once, at the next snapshot."""
-    versions = dict(page.object_list.values_list("tree_id", "thread_version"))
     if snapshot is not None:
         versions = {tree_id: (ver, snapshot.thread_digest(tree_id)) for tree_id, ver in versions.items()}
     shared = [tree_id for tree_id in versions if tree_id not in personal_tree_ids]
     suffix = ":best" if snapshot is not None else ""
-    keys = {tree_id: thread_cache_key(article, tree_id) + suffix for tree_id in shared}
+    keys = {tree_id: key + suffix for tree_id, key in thread_cache_keys(article, shared).items()}
     cached = cache.get_many(keys.values()) if settings.THREAD_CACHE_ENABLED else {}
     rendered = {
         tree_id: cached[key][1]
@@ -177,7 +216,13 @@ def _cache_prefix(article) -> str:
 
 def thread_cache_key(article, tree_id: int) -> str:
     """One entry per thread, holding the thread_version it was rendered at: a write replaces it."""
-    return f"{_cache_prefix(article)}:{tree_id}"
+    return thread_cache_keys(article, [tree_id])[tree_id]
+
+
+def thread_cache_keys(article, tree_ids) -> dict[int, str]:
+    """thread_cache_key() of each thread, the article's part made once."""
+    prefix = _cache_prefix(article)
+    return {tree_id: f"{prefix}:{tree_id}" for tree_id in tree_ids}
 
 
 def _thread_rows_query(tree_ids, depth, limit):
@@ -226,12 +271,9 @@ def render_threads(
     depth = settings.COMMENT_DISPLAY_DEPTH
     threads: dict[int, list[RenderedComment]] = {tree_id: [] for tree_id in tree_ids}
     rows = _thread_rows.all(tree_ids=list(tree_ids), depth=depth, limit=2 * settings.THREAD_COMMENTS_SHOWN)
-    picked = set()
-    for *row, is_picked in rows:
-        comment = RenderedComment._make(row)
+    for comment in map(RenderedComment._make, rows):
         threads[comment.tree_id].append(comment)
-        if is_picked:
-            picked.add(comment.pk)
+    picked = frozenset(c.pk for thread in threads.values() for c in thread if c.is_picked)
     rendered = {}
     for tree_id, comments in threads.items():
         editable = deletable = frozenset()
@@ -246,7 +288,7 @@ def render_threads(
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
         cap_thread(items)
         html = render_items(
-            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=frozenset(picked)
+            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=picked
         )
         rendered[tree_id] = (html, structured_comments(items), version)
     return rendered

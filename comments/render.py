@@ -26,7 +26,7 @@ from django.utils.html import escape
 
 from comments.folding import folded_body
 from comments.held_notices import held_note_html
-from comments.templatetags.threadline import avatar_parts, time_element
+from comments.templatetags.threadline import author_parts, time_element
 
 
 @functools.cache
@@ -128,6 +128,7 @@ def render_items(
     for item in items:
         comment = item.comment
         pk = comment.pk
+        approved = comment.is_approved
         parent = "" if comment.parent_id is None else comment.parent_id
         if pk == highlight:
             append(
@@ -135,9 +136,8 @@ def render_items(
             )
         else:
             append(f'<li class="comment" id="comment-{pk}" data-parent="{parent}">')
-        if comment.is_approved or item.awaiting:
-            author = escape(comment.author_name)
-            colour, initials = avatar_parts(comment.author_name)
+        if approved or item.awaiting:
+            author, colour, initials = author_parts(comment.author_name)
             append(
                 f'<header class="comment-meta"><span class="author c{colour}" data-initials="{initials}">'
                 f"{author}</span> "
@@ -164,7 +164,7 @@ def render_items(
                 append(folded_body(comment.body_html))
             if item.awaiting and (pk in editable or pk in deletable):
                 append(_own_actions(pk, editable, deletable, edit_url, delete_url))
-            if comment.is_approved:
+            if approved:
                 actions = []
                 if pk in locked:
                     actions.append(lock_note(comment))

@@ -5,7 +5,7 @@ lifts replies out of place; below the display depth a comment shows "continue th
 """
 
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -23,26 +23,28 @@ RENDERED_FIELDS = [
 ]  # fmt: skip
 
 
-class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_approved"])):
+class RenderedComment(namedtuple("RenderedComment", [*RENDERED_FIELDS, "more_approved", "is_picked"])):
     """A comment as a thread's rendering reads it, straight from its row: no model instance.
 
     Building Comment instances (Django's and django-mptt's set-up per instance) was a third
     of the time of rendering a page of threads with nothing cached.
     """
 
-    __slots__ = ()  # more_approved: on a top comment, its thread's approved replies past the first shown
+    # more_approved: on a top comment, its thread's approved replies past the first shown;
+    # is_picked: a moderator featured it (issue 22's badge).
+    __slots__ = ()
     Status = Comment.Status
     is_approved = Comment.is_approved  # the model's own properties: they read only row fields
     reply_count = Comment.reply_count
 
 
-@dataclass
+@dataclass(slots=True)
 class ThreadItem:
     """One comment in page order, with what the template needs to nest it."""
 
     comment: Comment
     opens: bool = False  # its replies follow, inside it
-    closes: range = field(default_factory=lambda: range(0))  # levels to close after it
+    closes: range = range(0)  # levels to close after it
     hidden_replies: int = 0  # replies past the display depth: "continue this thread"
     more_replies: int = 0  # on a thread's last item: replies past THREAD_COMMENTS_SHOWN
     thread_root: int | None = None  # with more_replies: the top comment, whose page shows them

@@ -136,6 +136,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's template renderer, keeping the HTML of the widgets that hold no value (config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.KeptWidgetsRenderer"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

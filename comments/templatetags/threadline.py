@@ -1,6 +1,5 @@
 """Cheap per-comment template filters: a local avatar, relative time, JSON-LD."""
 
-import json
 import zlib
 from datetime import datetime
 from functools import lru_cache
@@ -31,6 +30,12 @@ def initials(name: str) -> str:
 def avatar_parts(name: str) -> tuple[int, str]:
     """The avatar's colour (a hash of the name: no request leaves the site) and its escaped initials."""
     return zlib.crc32(name.strip().lower().encode()) % AVATAR_COLOURS, escape(initials(name))
+
+
+@lru_cache(maxsize=4096)
+def author_parts(name: str) -> tuple[str, int, str]:
+    """The author's name escaped, and avatar_parts(): what each of their comments shows."""
+    return escape(name), *avatar_parts(name)
 
 
 @register.filter(is_safe=True)
@@ -76,12 +81,23 @@ def reltime(value: datetime) -> SafeString:
     )
 
 
+# strftime's %b: Python leaves LC_TIME in the C locale (nothing here calls setlocale).
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def time_element(local: datetime) -> str:
     """<time> with the absolute date and time (already in the reader's time zone), made relative
     by the script, which keeps the absolute one in its title: unlike reltime's, right in a page
     that stays cached. No title here (issue 23: 35 bytes a comment; without the script the text
-    is the absolute time)."""
-    return f'<time datetime="{machine_time(local)}" data-relative>{local:%-d %b %Y, %H:%M}</time>'
+    is the absolute time).
+
+    The text is what f"{local:%-d %b %Y, %H:%M}" gives, built from the fields: strftime took half
+    of this function's 3.6 µs, paid for every comment of a page rendered cold."""
+    iso = machine_time(local)  # ...THH:MM:SS+zone
+    return (
+        f'<time datetime="{iso}" data-relative>'
+        f"{local.day} {MONTHS[local.month]} {local.year}, {iso[11:16]}</time>"
+    )
 
 
 @register.filter(is_safe=True)
@@ -90,9 +106,14 @@ def abstime(value: datetime) -> SafeString:
     return mark_safe("" if value is None else time_element(timezone.localtime(value)))
 
 
+# What json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) makes, with no encoder made per
+# call (a cold page serialises each of its 50 threads' JSON-LD on its own).
+_JSON_ENCODER = DjangoJSONEncoder(ensure_ascii=False)
+
+
 def script_safe_json(data) -> str:
     """JSON escaped like json_script's, so that reader text cannot end a <script> element."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = _JSON_ENCODER.encode(data)
     for char, escaped in _JSON_SCRIPT_ESCAPES.items():  # str.replace: far faster than translate()
         text = text.replace(chr(char), escaped)
     return text

@@ -13,11 +13,16 @@ then end of file. So the check first asks the kernel whether the idle connection
 read, and only then runs `SELECT 1`; a connection with nothing waiting is used as it is. What
 this cannot see (a server gone without a word, a cable pulled) `SELECT 1` could not have seen
 sooner either: both wait on the network.
+
+timestamptz values are parsed by psycopg's C loader instead of Django's Python one when the
+connection's zone is UTC (config/postgresql/timestamps.py).
 """
 
 import select
 
 from django.db.backends.postgresql import base, operations
+
+from config.postgresql import timestamps
 
 MAX_BOUND_PARAMETERS = 65_535
 
@@ -32,6 +37,12 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if "context" in params and timestamps.applies(self):
+            params["context"] = timestamps.adapters_with_native_loader(params["context"])
+        return params
 
     def close_if_health_check_failed(self):
         due = self.connection is not None and self.health_check_enabled and not self.health_check_done
