@@ -30,6 +30,7 @@ from comments.templatetags.cooling import cooling_notices_html
 from comments.templatetags.threadline import avatar, reltime
 from comments.tree_items import subtree_items
 from config.prepared import PreparedValues
+from config.site import site_origin
 from pagecache.snapshot import one_snapshot
 from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
 from pagecache.store import SHARED_PAGE_CACHE_SECONDS, SharedEntry, fillers, shared_entry, shared_response
@@ -245,7 +246,7 @@ def shared_reply_page(request, pk):
 
 def _reply_frame(request, article_id: int, updated_at) -> SharedEntry:
     """The reply page of an article with placeholders for its parent, made once per article state."""
-    key = f"replyframe:{RENDER_VERSION}:{article_id}"
+    key = f"replyframe:{RENDER_VERSION}:{site_origin(request)}:{article_id}"  # like the article's frame
     state = (article_id, updated_at.timestamp())
     frame = cache.get(key)
     if frame is None or frame.state != state:

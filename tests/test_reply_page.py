@@ -125,3 +125,16 @@ def test_a_locked_branch_or_a_limit_shows_on_the_shared_page_too(client, parent)
     cooling.lock_branch(parent, actor=staff, reason="Cooling down")
     assert "locked by a moderator" in client.get(reply_url(reply)).text
     assert 'name="body"' not in client.get(reply_url(reply)).text
+
+
+def test_each_site_origin_gets_its_own_frame(client, parent, settings):
+    """Two sites sharing one cache (Redis, one key prefix) never serve each other's reply frame:
+    its og:url names the site, as the article page's frame does (keyed by origin too)."""
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "https://one.example", True
+    assert 'content="https://one.example/comments/' in client.get(reply_url(parent)).text
+
+    settings.SITE_URL = "https://two.example"
+    page = client.get(reply_url(parent)).text
+
+    assert f'content="https://two.example{reply_url(parent)}"' in page
+    assert "one.example" not in page
