@@ -149,7 +149,7 @@ def main() -> int:
         for _ in range(10):
             client.get(url)
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
     return 0
 
 

@@ -27,13 +27,14 @@ from django.utils.safestring import SafeString, mark_safe
 from comments import best, ownership
 from comments.models import Comment, CommentPick
 from comments.readers import NO_READER, Reader
-from comments.render import render_items
+from comments.render import page_zone, render_items
 from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, cap_thread, structured_comments
 from config.prepared import PreparedValues
 from pagecache.splice import deflate_segment
 
 # Bump when the thread markup changes, so no process serves an old rendering.
-RENDER_VERSION = 7  # 6: the Helpful button (issue 22); 7: lighter markup, long threads capped (issue 23)
+# 6: the Helpful button (issue 22); 7: lighter markup, long threads capped (issue 23); 8: <time> lighter
+RENDER_VERSION = 8
 THREAD_CACHE_SECONDS = 7 * 24 * 3600
 
 SORTS = {
@@ -274,6 +275,7 @@ def render_threads(
     for comment in map(RenderedComment._make, rows):
         threads[comment.tree_id].append(comment)
     picked = frozenset(c.pk for thread in threads.values() for c in thread if c.is_picked)
+    zone = page_zone()
     rendered = {}
     for tree_id, comments in threads.items():
         editable = deletable = frozenset()
@@ -288,7 +290,7 @@ def render_threads(
         items = build_items(comments, base_level=0, depth=depth, own_pending=pending)
         cap_thread(items)
         html = render_items(
-            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=picked
+            article, items, editable=editable, deletable=deletable, helpful=helpful, picked=picked, zone=zone
         )
         rendered[tree_id] = (html, structured_comments(items), version)
     return rendered

@@ -18,6 +18,7 @@ script turns them into "3 minutes ago"), and Edit/Delete links appear only in th
 threads rendered for their author alone (editable/deletable).
 """
 
+import datetime
 import functools
 
 from django.urls import reverse
@@ -33,6 +34,15 @@ from comments.templatetags.threadline import author_parts, time_element
 def url_pattern(name: str) -> str:
     # reverse() once with a placeholder pk, then plain string formatting per comment
     return reverse(name, args=[987654321]).replace("987654321", "{pk}")
+
+
+def page_zone():
+    """The zone comments' times are written in, asked once per page (Django's lookup goes through
+    a thread-local: 3 µs, 50 times for a page of threads). UTC as datetime.UTC, the zone the rows'
+    datetimes arrive in (config/postgresql/timestamps.py): astimezone() then returns them as
+    they are."""
+    zone = timezone.get_current_timezone()
+    return datetime.UTC if getattr(zone, "key", None) == "UTC" else zone
 
 
 def locked_pks(items: list, *, locked_above: bool = False) -> set[int]:
@@ -111,17 +121,19 @@ def render_items(
     helpful: dict[int, int] | None = None,
     picked: frozenset[int] = frozenset(),
     locked_above: bool = False,
+    zone=None,
 ) -> str:
     """The HTML of a list of thread items (one or more threads, in page order).
 
-    locked_above: the items hang below a locked comment not among them (a permalink page)."""
+    locked_above: the items hang below a locked comment not among them (a permalink page);
+    zone: page_zone(), when the caller renders several lists."""
     if not items:
         return ""
     thread_url = url_pattern("comments:thread")
     reply_url = url_pattern("comments:reply") if article.is_accepting_comments else None
     report_url = url_pattern("comments:report")
     edit_url, delete_url = url_pattern("comments:edit"), url_pattern("comments:delete")
-    zone = timezone.get_current_timezone()
+    zone = zone or page_zone()
     locked = locked_pks(items, locked_above=locked_above)
     out: list[str] = []
     append = out.append

@@ -67,7 +67,7 @@ def test_a_comments_time_reads_as_strftime_writes_it():
 
     for moment in moments:
         assert time_element(moment) == (
-            f'<time datetime="{moment.isoformat(timespec="seconds")}" data-relative>'
+            f'<time datetime="{moment.isoformat(timespec="seconds").replace("+00:00", "Z")}">'
             f"{moment:%-d %b %Y, %H:%M}</time>"
         )
 

@@ -58,8 +58,10 @@ def relative(then: datetime, now: datetime) -> str:
 
 
 def machine_time(value: datetime) -> str:
-    """ISO 8601 to the second: HTML's <time datetime> allows at most 3 digits of fraction."""
-    return value.isoformat(timespec="seconds")
+    """ISO 8601 to the second (HTML's <time datetime> allows at most 3 digits of fraction), UTC
+    written "Z": 5 bytes less for each comment of a page (issue 23)."""
+    iso = value.isoformat(timespec="seconds")
+    return iso[:-6] + "Z" if iso.endswith("+00:00") else iso
 
 
 @register.filter(is_safe=True)
@@ -89,15 +91,13 @@ def time_element(local: datetime) -> str:
     """<time> with the absolute date and time (already in the reader's time zone), made relative
     by the script, which keeps the absolute one in its title: unlike reltime's, right in a page
     that stays cached. No title here (issue 23: 35 bytes a comment; without the script the text
-    is the absolute time).
+    is the absolute time), and no attribute to mark it: the script takes the times in a comment's
+    header (.comment-meta).
 
     The text is what f"{local:%-d %b %Y, %H:%M}" gives, built from the fields: strftime took half
     of this function's 3.6 µs, paid for every comment of a page rendered cold."""
-    iso = machine_time(local)  # ...THH:MM:SS+zone
-    return (
-        f'<time datetime="{iso}" data-relative>'
-        f"{local.day} {MONTHS[local.month]} {local.year}, {iso[11:16]}</time>"
-    )
+    iso = machine_time(local)  # ...THH:MM:SS and Z or the zone's offset
+    return f'<time datetime="{iso}">{local.day} {MONTHS[local.month]} {local.year}, {iso[11:16]}</time>'
 
 
 @register.filter(is_safe=True)

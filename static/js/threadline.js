@@ -350,7 +350,7 @@
   var absoluteText = new WeakMap(); /* not a data- attribute: writing 300 of them costs a phone a restyle */
   function updateTimes(root) {
     var now = Date.now();
-    var times = Array.prototype.slice.call((root || document).querySelectorAll("time[data-relative]"));
+    var times = Array.prototype.slice.call((root || document).querySelectorAll(".comment-meta time"));
     // 50 at a time, each batch its own task: a 300-comment page never blocks a phone for long.
     (function batch(start) {
       times.slice(start, start + 50).forEach(function (time) {
