@@ -18,6 +18,11 @@ What it does, in order:
 
 Exit status 1 when a comment was lost, duplicated or misplaced, a post got a 5xx or no answer,
 or a tree is inconsistent.
+
+--site naive runs the same client against bench/naive_site instead: plain Django + django-mptt
+(startproject's middleware, a ModelForm, mptt's save() with no locks), the "plain django-mptt"
+of issue 23, in its own database (naive_bench) with a discussion of the same shape, served by the
+same gunicorn config. It reports the tree damage it finds (broken tree rows) without failing on it.
 """
 
 import argparse
@@ -41,6 +46,34 @@ from common import FormFields, production_env  # bench/common.py: the benches sh
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DATABASE = "threadline_bench"
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the client needs to know of the site under test."""
+
+    settings: str
+    wsgi: str
+    reply_path: str  # the reply page of comment {pk}
+    post_prefix: str  # the POSTs' paths start with it (their durations in the access log)
+    table: str  # the comments' table
+    name_field: str = "name"
+    email_field: str = "email"
+    # POSTs go to the parent's reply page (naive), not to the article's form action (Threadline).
+    posts_to_reply_path: bool = False
+    database: str = BENCH_DATABASE
+
+
+SITES = {
+    "threadline": Site(
+        "config.settings", "config.wsgi", "/comments/{pk}/reply/", "/comments/", "comments_comment"
+    ),
+    "naive": Site(
+        "naive_site.settings", "naive_site.wsgi", "/reply/{pk}/", "/reply/", "replies_comment",
+        name_field="author_name", email_field="author_email", posts_to_reply_path=True,
+        database="naive_bench",
+    ),
+}  # fmt: skip
 
 
 def parse_args(argv=None):
@@ -72,12 +105,20 @@ def parse_args(argv=None):
     parser.add_argument(
         "--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's, 2 a core, gthread)"
     )
+    parser.add_argument(
+        "--site", choices=SITES, default="threadline", help="naive: bench/naive_site, plain django-mptt."
+    )
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--database-url", help="Default: a fresh database on the embedded server.")
     parser.add_argument(
-        "--database-name", default=BENCH_DATABASE, help="The fresh database's name (default %(default)s)."
+        "--database-name", help="The fresh database (default: the site's, threadline_bench or naive_bench)."
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.site = SITES[args.site]
+    args.database_name = args.database_name or args.site.database
+    if args.site.posts_to_reply_path and args.top_level:
+        parser.error("--top-level: the naive site has reply pages only")
+    return args
 
 
 def bench_database_url(explicit: str | None, name: str = BENCH_DATABASE) -> str:
@@ -98,17 +139,20 @@ def bench_database_url(explicit: str | None, name: str = BENCH_DATABASE) -> str:
 ACCESS_LOG = ROOT / "var" / "bench-access.log"
 
 
-def server_env(database_url: str) -> dict:
+def server_env(database_url: str, site: Site) -> dict:
     """Production settings (DEBUG off, hashed static files) minus TLS: plain HTTP on 127.0.0.1.
 
     gunicorn's JSON access log goes to var/bench-access.log: each request's server-side duration.
+    bench/ is on the path, for naive_site.
     """
+    path = os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")]))
     return production_env(
         database_url,
         SECURE_HSTS_SECONDS="0",
         TRUST_PROXY_HEADERS="0",
-        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SETTINGS_MODULE=site.settings,
         GUNICORN_ACCESSLOG=str(ACCESS_LOG),
+        PYTHONPATH=path,
     )
 
 
@@ -135,7 +179,49 @@ def manage(env: dict, *args: str) -> None:
 
 
 def prepare(args, env: dict):
-    """Schema, static files, the articles and their discussions: a Target each."""
+    """Schema, the articles and their discussions, fresh statistics: a Target each."""
+    articles, Comment = (prepare_naive if args.site.posts_to_reply_path else prepare_threadline)(args, env)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Fresh statistics now, so autovacuum does not start analysing in the middle of the run,
+        cursor.execute(f"VACUUM ANALYZE {args.site.table}")
+        cursor.execute("CHECKPOINT")  # nor a checkpoint triggered by the data just loaded
+    targets = []
+    for article in articles:
+        comments = Comment.objects.filter(article=article)
+        roots = sorted(comments.filter(parent=None), key=lambda root: -root.rght)[: args.writers]
+        threads = [list(comments.filter(tree_id=root.tree_id).values_list("pk", flat=True)) for root in roots]
+        targets.append(Target(article, list(comments.values_list("pk", flat=True)), threads[0], threads))
+    return targets
+
+
+def prepare_naive(args, env: dict):
+    """bench/naive_site: its schema, and discussions of generate_discussion's shape."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from naive_site.replies.models import Article, Comment
+    from naive_site.replies.trees import load_discussion
+
+    call_command("migrate", interactive=False, verbosity=0)
+    articles = []
+    for _ in range(args.articles):
+        article = Article.objects.create(
+            title="Benchmark article", slug=f"bench-{uuid.uuid4().hex[:8]}", body="Concurrent posting."
+        )
+        if args.discussion:
+            load_discussion(article, comments=args.discussion)
+        for n in range(0 if args.discussion else args.seed_threads):
+            Comment.objects.create(article=article, body=f"Seed thread {n}", author_name="Seed")
+        articles.append(article)
+    return articles, Comment
+
+
+def prepare_threadline(args, env: dict):
+    """Threadline's schema, static files, moderation rules; discussions by generate_discussion."""
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     # Throughput of posting, not of the first-comment hold: with it on, every bench guest's first
@@ -151,7 +237,6 @@ def prepare(args, env: dict):
     import django
 
     django.setup()
-    from django.db import connection
     from django.utils import timezone
 
     from articles.models import Article
@@ -170,17 +255,7 @@ def prepare(args, env: dict):
             for n in range(args.seed_threads):
                 post_comment(article=article, body=f"Seed thread {n}", author_name="Seed")
         articles.append(article)
-    with connection.cursor() as cursor:
-        # Fresh statistics now, so autovacuum does not start analysing in the middle of the run,
-        cursor.execute("VACUUM ANALYZE comments_comment")
-        cursor.execute("CHECKPOINT")  # nor a checkpoint triggered by the data just loaded
-    targets = []
-    for article in articles:
-        comments = Comment.objects.filter(article=article)
-        roots = sorted(comments.filter(parent=None), key=lambda root: -root.rght)[: args.writers]
-        threads = [list(comments.filter(tree_id=root.tree_id).values_list("pk", flat=True)) for root in roots]
-        targets.append(Target(article, list(comments.values_list("pk", flat=True)), threads[0], threads))
-    return targets
+    return articles, Comment
 
 
 @dataclass
@@ -208,7 +283,7 @@ def start_gunicorn(args, env: dict) -> subprocess.Popen:
     ACCESS_LOG.unlink(missing_ok=True)
     log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115 - open as long as the server runs
     command = [
-        str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--config", "config/gunicorn.conf.py",
+        str(Path(sys.executable).parent / "gunicorn"), args.site.wsgi, "--config", "config/gunicorn.conf.py",
         "--bind", f"127.0.0.1:{args.port}", *(["--workers", str(args.workers)] if args.workers else []),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -242,11 +317,14 @@ class Writers:
 
     def writer(self, number: int) -> None:
         rng = random.Random(number)
+        site = self.args.site
         target = self.targets[number % len(self.targets)]
-        status, headers, page = request(self.args.port, "GET", target.article.get_absolute_url())
+        # The cookie and a form: the article page's (Threadline), or the reply page's (naive: none there).
+        first = site.reply_path.format(pk=target.pool[0]) if site.posts_to_reply_path else None
+        status, headers, page = request(self.args.port, "GET", first or target.article.get_absolute_url())
         form = FormFields()
         form.feed(page.decode())
-        assert status == 200 and form.action, f"no comment form on the article page ({status})"
+        assert status == 200 and form.action, f"no comment form on {first or 'the article page'} ({status})"
         cookie = headers["Set-Cookie"].split(";", 1)[0]
         post_headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
         self.ready.wait()
@@ -261,12 +339,12 @@ class Writers:
                     parent = rng.choice(into)
             body = f"Bench {self.run} {number}-{n}: a considered reply."
             token = str(uuid.uuid4())
-            action = form.action
+            action = site.reply_path.format(pk=parent) if site.posts_to_reply_path else form.action
             fields = form.fields
             if self.args.reply_page and parent is not None:
                 # What a writer without JavaScript does: open the reply page, send its form.
                 status, headers, page = request(
-                    self.args.port, "GET", f"/comments/{parent}/reply/", headers={"Cookie": cookie}
+                    self.args.port, "GET", site.reply_path.format(pk=parent), headers={"Cookie": cookie}
                 )
                 reply_form = FormFields()
                 reply_form.feed(page.decode())
@@ -286,7 +364,8 @@ class Writers:
                 token = fields.get("token") or token
             # Each writer is its own guest: one shared address would serialise all writers on one
             # author's lock (protection.duplicates.lock_author), which no crowd of readers does.
-            fields = {**fields, "body": body, "name": f"Writer {number}", "email": f"w{number}@x.org",
+            fields = {**fields, "body": body, site.name_field: f"Writer {number}",
+                      site.email_field: f"w{number}@x.org",
                       "parent": "" if parent is None else str(parent), "token": token}  # fmt: skip
             record = {"body": body, "parent": parent, "token": token, "status": None, "pk": None}
             try:
@@ -408,13 +487,13 @@ class LockWaits:
         return f"{kinds or 'none'} backends waiting on average ({self.samples} samples)"
 
 
-def server_counters() -> dict[str, int]:
-    """Rows updated in comments_comment, and the server's WAL: bytes and full-page images."""
+def server_counters(table: str) -> dict[str, int]:
+    """Rows updated in the comments' table, and the server's WAL: bytes and full-page images."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
-        cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'comments_comment'")
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = %s", [table])
         updated = cursor.fetchone()[0]
         cursor.execute("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")
         wal_bytes, wal_fpi = cursor.fetchone()
@@ -422,8 +501,18 @@ def server_counters() -> dict[str, int]:
 
 
 def verify(writers: Writers) -> dict:
-    from comments.checks import find_tree_problems
-    from comments.models import Comment
+    if writers.args.site.posts_to_reply_path:
+        from naive_site.replies.models import Comment
+        from naive_site.replies.trees import count_broken
+
+        broken, trees = count_broken()
+        trees_report = f"{broken} broken tree rows in {trees} trees" if broken else "clean"
+    else:
+        from comments.checks import find_tree_problems
+        from comments.models import Comment
+
+        problems = find_tree_problems()
+        trees_report = "clean" if not problems else f"{len(problems)} problems: {problems[:3]}"
 
     acknowledged = [r for r in writers.sent if r["pk"] is not None]
     stored = list(
@@ -433,7 +522,6 @@ def verify(writers: Writers) -> dict:
     )
     by_body = Counter(body for _, _, body in stored)
     stored_pks = {pk: (parent, body) for pk, parent, body in stored}
-    problems = find_tree_problems()
     return {
         "sent": len(writers.sent),
         "acknowledged": len(acknowledged),
@@ -456,13 +544,13 @@ def verify(writers: Writers) -> dict:
         ),
         "stored unacknowledged": len(stored_pks.keys() - {r["pk"] for r in acknowledged}),
         "replies acknowledged": sum(r["parent"] is not None for r in acknowledged),
-        "check_comment_trees": "clean" if not problems else f"{len(problems)} problems: {problems[:3]}",
+        "check_comment_trees": trees_report,
     }
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    env = server_env(bench_database_url(args.database_url, args.database_name))
+    env = server_env(bench_database_url(args.database_url, args.database_name), args.site)
     targets = prepare(args, env)
     for target in targets:
         print(f"Article {target.article.slug}: {len(target.pool)} comments, hot thread of {len(target.hot)}")
@@ -479,7 +567,7 @@ def main(argv=None) -> int:
 
         def measure_start():
             waits.thread.start()
-            rows["before"] = server_counters()
+            rows["before"] = server_counters(args.site.table)
             cpu.begin()
             rows["client cpu"] = time.process_time()
 
@@ -494,7 +582,7 @@ def main(argv=None) -> int:
         server.wait(timeout=60)
     time.sleep(0.5)
     report = verify(writers)
-    times = sorted(server_times("/comments/"))
+    times = sorted(server_times(args.site.post_prefix))
     if times:
         report["server ms per POST (median, p90)"] = (
             f"{times[len(times) // 2]:.1f}, {times[int(len(times) * 0.9)]:.1f} (gunicorn access log)"
@@ -502,7 +590,7 @@ def main(argv=None) -> int:
     measured = writers.measured()
     replies = sum(r["parent"] is not None for r in measured)
     # Updates from the measurement's start to the end of the run, against the replies in that span.
-    after = server_counters()
+    after = server_counters(args.site.table)
     rows_updated = after["updated"] - rows["before"]["updated"]
     report["measured s"] = round(elapsed, 1)
     report["accepted posts/s"] = round(len(measured) / elapsed, 1)
@@ -529,7 +617,8 @@ def main(argv=None) -> int:
         or report["errors (5xx, network)"]
         or report["duplicated"]
         or report["misplaced"]
-        or report["check_comment_trees"] != "clean"
+        # The naive site's damage is what it is there to show: reported, not a failure.
+        or (report["check_comment_trees"] != "clean" and not args.site.posts_to_reply_path)
     )
     return 1 if bad else 0
 
