@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("search/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("feeds/articles.rss", conditional_page(feeds.LatestArticlesFeed()), name="feed_rss"),
     path("feeds/articles.atom", conditional_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     path(

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
@@ -16,7 +16,20 @@ from articles.pages import (
     shared_article_page,
 )
 from articles.search import highlight, search_articles
+from comments.render import url_pattern
 from pagecache.store import is_shared
+
+# Pages of one comment that are forms, not reading.
+ROBOTS_DISALLOWED = ("comments:reply", "comments:report", "comments:edit", "comments:delete")
+
+
+@require_safe
+def robots_txt(request):
+    """Crawlers stay out of the comments' form pages (RFC 9309's "*" stands for the pk), so a
+    discussion page needs no rel="nofollow" on each comment's links (issue 23: bytes a comment).
+    The admin is not named: its address may be kept secret (ADMIN_URL)."""
+    disallowed = [f"Disallow: {url_pattern(name).format(pk='*')}" for name in ROBOTS_DISALLOWED]
+    return HttpResponse("\n".join(["User-agent: *", *disallowed, ""]), content_type="text/plain")
 
 
 @require_safe

@@ -192,8 +192,7 @@ def render_items(
                 if pk in deletable:
                     actions.append(f'<a href="{delete_url.format(pk=pk)}" class="delete-link">Delete</a>')
                 actions.append(
-                    f'<a href="{report_url.format(pk=pk)}" rel="nofollow" '
-                    f'aria-label="Report comment by {author}">Report</a>'
+                    f'<a href="{report_url.format(pk=pk)}" aria-label="Report comment by {author}">Report</a>'
                 )
                 append(f'<p class="comment-actions">{" ".join(actions)}</p>')
         elif comment.status == comment.Status.DELETED:
