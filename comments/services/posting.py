@@ -30,6 +30,8 @@ INSERT_FIELDS = tuple(
     if field.attname in {"id", "article_id", "parent_id", "status", "tree_id", "lft", "rght", "level"}
 )
 PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched", "chain")
+
+
 # The parent under the lock, with what the redirect needs: where the reply is shown. Within the
 # display depth, on its article's page: the count of threads before its own (NULL past the
 # depth, so PostgreSQL counts only when the count is used). Past it, on the continue page of an
@@ -37,8 +39,10 @@ PARENT_EXTRAS = ("roots_before", "continue_anchor", "watched", "chain")
 # the commit could already be moved on by the next reply. And whether anyone watches the
 # parent's replies (notifications.services.comment_saved). Compiled once (config.prepared):
 # through the ORM, building and compiling this read cost more CPU than PostgreSQL spends on it.
-_parent_under_lock = PreparedValues(
-    lambda pk, last_level: (
+def parent_under_lock(pk, last_level):
+    """The query of _parent_under_lock, without its values_list() (comments.services.preflight
+    reads it with the post's other checks)."""
+    return (
         Comment.objects.filter(pk=pk)
         .annotate(
             roots_before=Case(
@@ -74,11 +78,24 @@ _parent_under_lock = PreparedValues(
             chain=cooling.CHAIN,  # locks, reports and slow mode above the reply (issue 21)
         )
         .order_by()
-        .values_list(*INSERT_FIELDS, *PARENT_EXTRAS)
-    ),
-    pk=-THREAD_LOCK_NAMESPACE,
-    last_level=THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
+    )
+
+
+PARENT_STAND_INS = {
+    "pk": -THREAD_LOCK_NAMESPACE,
+    "last_level": THREAD_LOCK_NAMESPACE,  # positive: Django drops a level below 0 as never true
+}
+_parent_under_lock = PreparedValues(
+    lambda pk, last_level: parent_under_lock(pk, last_level).values_list(*INSERT_FIELDS, *PARENT_EXTRAS),
+    **PARENT_STAND_INS,
 )
+
+
+class ParentRead(NamedTuple):
+    """A reply's parent as a caller holding its thread's lock read it (INSERT_FIELDS, then
+    PARENT_EXTRAS), or None: no such comment, and no lock (comments.services.preflight)."""
+
+    row: tuple | None
 
 
 class Posted(NamedTuple):
@@ -106,6 +123,8 @@ def _post(
     submission_token: uuid.UUID | None = None,
     trusted: bool = False,
     hold_confirmed: bool = True,
+    rules_version: int | None | type[moderation.UNREAD] = moderation.UNREAD,
+    parent_read: ParentRead | None = None,
 ) -> Posted:
     """Store a top-level comment or a reply (as its parent's last child).
 
@@ -113,6 +132,8 @@ def _post(
     (pending); trusted=True skips them, for the site's own content (demo, fixtures).
     hold_confirmed=False: a comment a rule would hold is refused with HoldNotice instead.
     A repeated submission_token returns the comment first stored with it.
+    A caller that read the moderation version or, holding the thread's lock, the parent already
+    passes them (rules_version, parent_read): no query for them here.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
 
@@ -130,7 +151,9 @@ def _post(
     # The rules are read before the thread's lock is taken: they need nothing from the thread.
     verdict = moderation.Verdict(Comment.Status.APPROVED)
     if not trusted:
-        verdict = moderation.judge(body=body, user=user, email=author_email, ip_address=ip_address)
+        verdict = moderation.judge(
+            body=body, user=user, email=author_email, ip_address=ip_address, version=rules_version
+        )
         if verdict.refused:
             raise CommentRefused(verdict.refused)
         if verdict.notice and not hold_confirmed:  # issue 21: say so first, store nothing yet
@@ -150,7 +173,8 @@ def _post(
     if comment.is_approved:
         comment.approved_at = comment.created_at  # the edit window's start (issue 20)
     if connection.in_atomic_block:
-        return _store(comment, parent=parent, trusted=trusted)
+        return _store(comment, parent=parent, trusted=trusted, parent_read=parent_read)
+    assert parent_read is None, "a parent read under the lock needs the transaction that holds it"
     try:
         with transaction.atomic():
             return _store(comment, parent=parent, trusted=trusted)
@@ -158,10 +182,12 @@ def _post(
         return Posted(first_with_token_or_raise(comment.submission_token, error))
 
 
-def _store(comment: Comment, *, parent: Comment | None, trusted: bool = False) -> "Posted":
+def _store(
+    comment: Comment, *, parent: Comment | None, trusted: bool = False, parent_read: ParentRead | None = None
+) -> "Posted":
     """post_comment() inside a transaction: check under the thread's lock, insert, enqueue."""
     try:
-        parent = _locked_parent(comment, parent)
+        parent = _locked_parent(comment, parent, parent_read)
         if not trusted:
             cooling.check_new_comment(comment, parent)  # locks, slow mode, newcomers (issue 21)
     except CommentRefused as refusal:
@@ -189,23 +215,28 @@ def _store(comment: Comment, *, parent: Comment | None, trusted: bool = False) -
     )
 
 
-def _locked_parent(comment: Comment, parent: Comment | None) -> Comment | None:
+def _locked_parent(
+    comment: Comment, parent: Comment | None, parent_read: ParentRead | None = None
+) -> Comment | None:
     """Check the comment may be stored; for a reply, lock the thread and return the parent as committed.
 
     The parent is read once, under the lock, with what the redirect needs and whether anyone
-    watches its replies (_parent_under_lock); a new thread takes its tree_id from the sequence
-    and needs no lock.
+    watches its replies (_parent_under_lock), unless the caller, holding the lock, read it
+    already (parent_read); a new thread takes its tree_id from the sequence and needs no lock.
     """
     article = comment.article
     if not article.is_accepting_comments:
         raise CommentRefused("Comments are closed on this article.")
     if parent is None:
         return None
-    if not lock_thread_of(parent.pk):
-        raise ParentRefused("The comment you are replying to cannot be found.")
-    # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
-    # so it sees every change committed by the writer that held the lock before us.
-    row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
+    if parent_read is not None:
+        row = parent_read.row
+    elif not lock_thread_of(parent.pk):
+        row = None
+    else:
+        # A plain read after the lock: READ COMMITTED gives this statement a fresh snapshot,
+        # so it sees every change committed by the writer that held the lock before us.
+        row = _parent_under_lock.first(pk=parent.pk, last_level=settings.COMMENT_DISPLAY_DEPTH - 1)
     if row is None:
         raise ParentRefused("The comment you are replying to cannot be found.")
     parent = Comment.from_db(connection.alias, INSERT_FIELDS, row[: len(INSERT_FIELDS)])
