@@ -157,7 +157,7 @@ def main(argv=None) -> int:
         print(f"\n===== cProfile of the reply {method}s (server side only) =====")
         stats = pstats.Stats(cprofile)
         stats.sort_stats("tottime").print_stats(args.cprofile)
-        ours = "comments|protection|notifications|articles|config"
+        ours = "comments|protection|notifications|articles|config|middleware|sessions|messages|handlers"
         stats.sort_stats("cumtime").print_stats(ours, args.cprofile)
     for method, profiler in profilers.items():
         print(f"\n===== pyinstrument, the reply {method}s (server side, wall time) =====")

@@ -297,6 +297,39 @@ def test_a_parent_not_there_when_the_locks_were_taken_is_not_found_even_if_commi
     assert checked.parent_read == ParentRead(None)
 
 
+@pytest.mark.parametrize("email", ["ann@example.org", "o'neil@example.org", '"a\\\\b\\"c"@example.org'])
+def test_the_locks_sent_as_text_are_the_locks_bound_values_take(email):
+    """The author's key is quoted into the locks' round trip (comments.services.preflight): the
+    lock it takes is the one lock_author() takes with the key bound, whatever the email holds."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from comments.duplicates import AUTHOR_LOCK_NAMESPACE, author_key
+    from comments.services.preflight import lock_and_check
+
+    parent = CommentFactory()
+    key = author_key(user=None, author_email=email)
+    taken_elsewhere = []
+
+    def try_the_same_lock(_):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [AUTHOR_LOCK_NAMESPACE, key])
+            taken_elsewhere.append(cursor.fetchone()[0])
+
+    with transaction.atomic():
+        lock_and_check(
+            author=key,
+            parent_pk=parent.pk,
+            defer_marks=True,
+            user=AnonymousUser(),
+            author_email=email,
+            body="Quoted",
+            submission_token=None,
+        )
+        assert run_in_threads(try_the_same_lock, 1) == []
+
+    assert taken_elsewhere == [False]
+
+
 @contextmanager
 def first_comment_held_open(*, article, body: str, token):
     """A comment posted with this form token by another thread, its transaction held open (its

@@ -17,11 +17,12 @@ What it leans on:
 - In a simple-protocol query of several statements, PostgreSQL gives each statement a fresh
   snapshot under READ COMMITTED, as it does to statements sent apart: the statement after the
   locks sees everything committed by the writers that held them before (PostgreSQL's
-  documentation, "Multiple Statements in a Simple Query"; tests/test_concurrency.py posts into
-  one thread from many threads, and tests/test_bot_traps.py sends one form twice at once).
+  documentation, "Multiple Statements in a Simple Query"; tests/test_concurrency.py: a reply
+  waiting on the thread's lock sees the parent as the lock's holder left it).
 - psycopg sends a statement without parameters by the simple protocol (several statements
   allowed), and never prepares one that returns several results. The values go in as literals
-  quoted by Django's PostgreSQL operations (`compose_sql`: psycopg's own client-side binding).
+  quoted by psycopg (`sql.Literal`, as its client-side binding quotes them): the lock is the one
+  a bound value takes, whatever the email holds (tests/test_concurrency.py).
 - The locks are taken in the order they always were, the author's then the thread's; no other
   path takes an author's lock. The thread's lock is now held a little earlier: over the duplicate
   check, the rate limit and the moderation rules (no round trip among them with the local-memory
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import Subquery
+from psycopg import sql
 
 from comments import moderation
 from comments.duplicates import (
@@ -118,15 +120,20 @@ def lock_and_check(
     for a reply, its thread's; then read the duplicate check, the moderation version and the
     parent as committed under those locks. Two round trips."""
     assert connection.in_atomic_block, "lock_and_check() needs a transaction"
-    statements = [(DEFER_MARKS_SQL, None)] if defer_marks else []
-    statements.append((AUTHOR_LOCK_SQL, [AUTHOR_LOCK_NAMESPACE, author]))
+    statements, params = [DEFER_MARKS_SQL] if defer_marks else [], []
+    statements.append(AUTHOR_LOCK_SQL)
+    params += [AUTHOR_LOCK_NAMESPACE, author]
     if parent_pk is not None:
-        statements.append((THREAD_LOCK_OF_SQL, [THREAD_LOCK_NAMESPACE, parent_pk]))
+        statements.append(THREAD_LOCK_OF_SQL)
+        params += [THREAD_LOCK_NAMESPACE, parent_pk]
     with connection.cursor() as cursor:
         if len(statements) == 1:
-            cursor.execute(*statements[0])  # one statement: bound by the server, prepared
+            cursor.execute(statements[0], params)  # one statement: bound by the server, prepared
         else:
-            cursor.execute("; ".join(_literal(sql, params) for sql, params in statements))
+            # Several, sent as one: the values quoted into the text as psycopg quotes literals
+            # (sql.Literal; the statements hold no other %).
+            literals = tuple(sql.Literal(value).as_string(connection.connection) for value in params)
+            cursor.execute("; ".join(statements) % literals)
             while cursor.nextset():  # to the last statement's result
                 pass
         locked = parent_pk is not None and cursor.fetchone() is not None
@@ -146,7 +153,3 @@ def lock_and_check(
         )
         return Checked(duplicate and duplicate.pk, moderation.UNREAD, parent_read)
     return Checked(*row, parent_read)
-
-
-def _literal(sql: str, params) -> str:
-    return sql if params is None else connection.ops.compose_sql(sql, params)
