@@ -133,7 +133,8 @@ def _post(
     hold_confirmed=False: a comment a rule would hold is refused with HoldNotice instead.
     A repeated submission_token returns the comment first stored with it.
     A caller that read the moderation version or, holding the thread's lock, the parent already
-    passes them (rules_version, parent_read): no query for them here.
+    passes them (rules_version; parent_read, which makes it a reply to that parent): no query
+    for them here.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
 
@@ -227,7 +228,7 @@ def _locked_parent(
     article = comment.article
     if not article.is_accepting_comments:
         raise CommentRefused("Comments are closed on this article.")
-    if parent is None:
+    if parent is None and parent_read is None:
         return None
     if parent_read is not None:
         row = parent_read.row

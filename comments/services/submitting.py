@@ -69,7 +69,7 @@ def submit_comment(
     *,
     article: Article,
     body: str,
-    parent: Comment | None = None,
+    parent_pk: int | None = None,
     author_name: str = "",
     author_email: str = "",
     submission_token: uuid.UUID | None = None,
@@ -87,7 +87,7 @@ def submit_comment(
         with transaction.atomic():
             checked = lock_and_check(  # two round trips (comments.services.preflight)
                 author=author,
-                parent_pk=parent.pk if parent is not None else None,
+                parent_pk=parent_pk,
                 # nothing here reads a count after the post (issue 23)
                 defer_marks=owns_transaction,
                 user=request.user,
@@ -110,7 +110,6 @@ def submit_comment(
             posted = _post(
                 article=article,
                 body=body,
-                parent=parent,
                 user=user,
                 author_name=author_name,
                 author_email=author_email,
@@ -119,7 +118,7 @@ def submit_comment(
                 submission_token=submission_token,
                 hold_confirmed=hold_confirmed,
                 rules_version=checked.rules_version,
-                parent_read=checked.parent_read,
+                parent_read=checked.parent_read,  # a reply's parent, read under the locks
             )
     except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
