@@ -12,6 +12,7 @@ from articles.models import Article
 from comments import cooling, moderation
 from comments.locations import comment_location
 from comments.models import Comment
+from comments.mptt_internals import shift_with_insert
 from comments.services.common import (
     THREAD_LOCK_NAMESPACE,
     CommentRefused,
@@ -195,14 +196,16 @@ def _store(
         # A retry of a form that was stored before the thread changed still lands on its comment.
         return Posted(first_with_token_or_raise(comment.submission_token, refusal))
     with transaction.atomic(savepoint=False):  # the writes: any error from here dooms the transaction
-        if parent is not None:
-            # The parent's numbers were read under the lock: no need for mptt to read them again.
-            comment.insert_at(parent, position="last-child", refresh_target=False)
-        # The same form sent twice: the unique submission_token refuses the second row (a
-        # concurrent twin waits on the index until the first commits) with an IntegrityError.
-        # No savepoint to survive it (two round trips on every post): the transaction is
-        # doomed and whoever opened it looks the first comment up after the rollback.
-        comment.save()
+        # The reply's shift and its INSERT in one statement (comments.mptt_internals).
+        with shift_with_insert(Comment):
+            if parent is not None:
+                # The parent's numbers were read under the lock: no need for mptt to read them again.
+                comment.insert_at(parent, position="last-child", refresh_target=False)
+            # The same form sent twice: the unique submission_token refuses the second row (a
+            # concurrent twin waits on the index until the first commits) with an IntegrityError.
+            # No savepoint to survive it (two round trips on every post): the transaction is
+            # doomed and whoever opened it looks the first comment up after the rollback.
+            comment.save()
         count_stored_comment()  # issue 17: the metric counts every stored comment, 302 or 201
         # The notification job, committed with the comment (if anyone is to hear of it).
         comment_saved(comment, parent_watched=parent is not None and parent.watched)
