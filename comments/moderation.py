@@ -150,6 +150,12 @@ def current_rules(version: int | None | type[UNREAD] = UNREAD) -> Rules:
     return rules
 
 
+def cached_rules() -> Rules | None:
+    """This process's copy of the rules as last read, with no query (None before the first read):
+    a verdict made with it stands if its version is still the current one."""
+    return _cached
+
+
 def _load_rules(version: int | None) -> Rules:
     row = ModerationRules.load()
     terms = list(ModerationTerm.objects.values_list("action", "phrase"))
@@ -205,10 +211,11 @@ def judge(
     email: str,
     ip_address: str | None,
     version: int | None | type[UNREAD] = UNREAD,
+    rules: Rules | None = None,
 ) -> Verdict:
     """Apply the moderation rules to a new comment: one small query (two with hold_first_comments;
-    one less when the caller read the rules' version)."""
-    rules = current_rules(version)
+    one less when the caller read the rules' version or passes the rules)."""
+    rules = rules or current_rules(version)
     user_id = user.pk if user is not None else None
     if rules.ban_for(user_id=user_id, email=email, ip_address=ip_address) is not None:
         return Verdict(Comment.Status.SPAM, "Banned author", refused=BANNED)

@@ -106,6 +106,33 @@ class Posted(NamedTuple):
     landing: str | None = None
 
 
+def author_of(user, author_name: str, author_email: str) -> tuple:
+    """(user or None, name, email) as the comment stores them: a member's from their account."""
+    if user is not None and user.is_authenticated:
+        return user, author_name or user.get_full_name() or user.get_username(), author_email or user.email
+    return None, author_name, author_email
+
+
+class Judged(NamedTuple):
+    """A verdict made before the post, and the version of the rules it was made with."""
+
+    version: int | None
+    verdict: moderation.Verdict
+
+
+def judge_early(*, body: str, user, author_name: str, author_email: str, ip_address) -> Judged | None:
+    """The verdict with this process's copy of the rules, before any lock is taken (the rules need
+    nothing from the thread): _post() keeps it if the rules' version it reads is the same. None
+    before this process first read the rules."""
+    rules = moderation.cached_rules()
+    if rules is None:
+        return None
+    user, _, email = author_of(user, author_name, author_email)
+    return Judged(
+        rules.version, moderation.judge(body=body, user=user, email=email, ip_address=ip_address, rules=rules)
+    )
+
+
 def post_comment(**fields) -> Comment:
     """Store a top-level comment or a reply (as its parent's last child) and return it (see _post)."""
     return _post(**fields).comment
@@ -125,6 +152,7 @@ def _post(
     trusted: bool = False,
     hold_confirmed: bool = True,
     rules_version: int | None | type[moderation.UNREAD] = moderation.UNREAD,
+    judged: Judged | None = None,
     parent_read: ParentRead | None = None,
 ) -> Posted:
     """Store a top-level comment or a reply (as its parent's last child).
@@ -135,7 +163,7 @@ def _post(
     A repeated submission_token returns the comment first stored with it.
     A caller that read the moderation version or, holding the thread's lock, the parent already
     passes them (rules_version; parent_read, which makes it a reply to that parent): no query
-    for them here.
+    for them here; a verdict made before (judged) stands if its rules are still rules_version.
     Raises CommentRefused when the discussion is closed, the parent cannot take replies,
     the author is banned or the text is refused as spam: nothing is stored then.
 
@@ -145,17 +173,15 @@ def _post(
     caller rolls back and finds the first comment with first_with_token_or_raise()). Without a
     transaction it opens one and does that itself.
     """
-    if user is not None and user.is_authenticated:
-        author_name = author_name or user.get_full_name() or user.get_username()
-        author_email = author_email or user.email
-    else:
-        user = None
-    # The rules are read before the thread's lock is taken: they need nothing from the thread.
+    user, author_name, author_email = author_of(user, author_name, author_email)
     verdict = moderation.Verdict(Comment.Status.APPROVED)
     if not trusted:
-        verdict = moderation.judge(
-            body=body, user=user, email=author_email, ip_address=ip_address, version=rules_version
-        )
+        if judged is not None and rules_version is not moderation.UNREAD and judged.version == rules_version:
+            verdict = judged.verdict
+        else:
+            verdict = moderation.judge(
+                body=body, user=user, email=author_email, ip_address=ip_address, version=rules_version
+            )
         if verdict.refused:
             raise CommentRefused(verdict.refused)
         if verdict.notice and not hold_confirmed:  # issue 21: say so first, store nothing yet

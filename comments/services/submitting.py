@@ -31,7 +31,7 @@ from comments.duplicates import (
 from comments.locations import comment_location
 from comments.models import Comment
 from comments.services.common import CommentRefused, ParentRefused
-from comments.services.posting import _post, first_with_token_or_raise
+from comments.services.posting import _post, first_with_token_or_raise, judge_early
 from comments.services.preflight import lock_and_check
 from config.client import client_ip
 from protection import ratelimit
@@ -83,6 +83,12 @@ def submit_comment(
     user = request.user if request.user.is_authenticated else None
     author = author_key(user=request.user, author_email=author_email)
     owns_transaction = not connection.in_atomic_block
+    ip_address = client_ip(request)
+    # The moderation rules before the locks, so their work (the text rendered, the terms searched)
+    # holds no thread's lock; kept if the rules' version read under the locks is the same.
+    judged = judge_early(
+        body=body, user=user, author_name=author_name, author_email=author_email, ip_address=ip_address
+    )
     try:
         with transaction.atomic():
             checked = lock_and_check(  # two round trips (comments.services.preflight)
@@ -113,11 +119,12 @@ def submit_comment(
                 user=user,
                 author_name=author_name,
                 author_email=author_email,
-                ip_address=client_ip(request),
+                ip_address=ip_address,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 submission_token=submission_token,
                 hold_confirmed=hold_confirmed,
                 rules_version=checked.rules_version,
+                judged=judged,
                 parent_read=checked.parent_read,  # a reply's parent, read under the locks
             )
     except IntegrityError as error:
