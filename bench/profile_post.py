@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--discussion", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument's call tree")
+    parser.add_argument("--profile-all", action="store_true", help="with --profile: library frames too")
     parser.add_argument("--cprofile", type=int, default=0, help="cProfile: top N by own time")
     parser.add_argument(
         "--reply-page", action="store_true", help="GET each reply's page first and send its form (issue 23)"
@@ -94,54 +95,73 @@ def main(argv=None) -> int:
 
     for n in range(10):  # warm: connections, templates, caches
         post(-n - 1)
-    with CaptureQueriesContext(connection) as captured:
-        post(0)
-    print(f"{len(captured.captured_queries)} queries in one reply POST:")
-    for query in captured.captured_queries:
-        print(f"  {query['time']:>6}  {query['sql'][:150]}")
-    profiler = None
+    captured = {}
+    handle = ClientHandler.__call__
+
+    def capturing(self, environ):
+        with CaptureQueriesContext(connection) as queries:
+            response = handle(self, environ)
+        captured[environ["REQUEST_METHOD"]] = queries.captured_queries
+        return response
+
+    ClientHandler.__call__ = capturing
+    post(0)
+    ClientHandler.__call__ = handle
+    for method, queries in sorted(captured.items()):
+        print(f"{len(queries)} queries in one reply {method}:")
+        for query in queries:
+            print(f"  {query['time']:>6}  {' '.join(query['sql'].split())[:150]}")
+    profilers = {}
     if args.profile:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0002)
-        profiler.start()
+        # the server's side only, per method (wall time: waits on PostgreSQL included)
+        profilers = {m: Profiler(interval=0.0002) for m in ("GET", "POST")}
     # Server time: the WSGI handler's call (request from environ, middleware, view, response),
     # without the test client's own work (encoding the form, reading the response).
     times, cpu, page_cpu = [], [], []
-    handle = ClientHandler.__call__
+    cprofiles = {}
+    if args.cprofile:
+        import cProfile
+
+        # CPU, not time spent waiting; the server's side only (not the client's form parsing)
+        cprofiles = {method: cProfile.Profile(time.process_time) for method in ("GET", "POST")}
 
     def timed(self, environ):
+        method = environ["REQUEST_METHOD"]
+        if method in cprofiles:
+            cprofiles[method].enable()
+        if method in profilers:
+            profilers[method].start()
         started, started_cpu = time.perf_counter(), time.process_time()
         try:
             return handle(self, environ)
         finally:
-            if environ["REQUEST_METHOD"] == "POST":
+            if method == "POST":
                 times.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
             else:
                 page_cpu.append((time.process_time() - started_cpu) * 1000)
+            if method in cprofiles:
+                cprofiles[method].disable()
+            if method in profilers:
+                profilers[method].stop()
 
     ClientHandler.__call__ = timed
-    cprofile = None
-    if args.cprofile:
-        import cProfile
-
-        cprofile = cProfile.Profile(time.process_time)  # CPU, not time spent waiting
-        cprofile.enable()
     for n in range(1, args.posts + 1):
         post(n)
     ClientHandler.__call__ = handle
-    if cprofile is not None:
+    for method, cprofile in cprofiles.items():
         import pstats
 
-        cprofile.disable()
+        print(f"\n===== cProfile of the reply {method}s (server side only) =====")
         stats = pstats.Stats(cprofile)
         stats.sort_stats("tottime").print_stats(args.cprofile)
-        ours = "comments|protection|notifications|articles|config"
+        ours = "comments|protection|notifications|articles|config|middleware|sessions|messages|handlers"
         stats.sort_stats("cumtime").print_stats(ours, args.cprofile)
-    if profiler is not None:
-        profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    for method, profiler in profilers.items():
+        print(f"\n===== pyinstrument, the reply {method}s (server side, wall time) =====")
+        print(profiler.output_text(unicode=True, color=False, show_all=args.profile_all))
     times.sort()
     print(
         f"{args.posts} reply POSTs into a {args.discussion}-comment discussion, server time: "

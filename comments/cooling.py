@@ -15,6 +15,7 @@ Signals for people, never a hidden penalty: every refusal says which rule, why, 
 """
 
 import datetime
+import json
 import math
 from collections import namedtuple
 
@@ -262,6 +263,34 @@ ChainLink = namedtuple(
 )  # fmt: skip
 
 
+# The same chain as one column of a query about the comment (the reply page reads it with the
+# parent: comments.pages.shared_reply_page): its rows as JSON text, nearest first, each
+# ChainLink's fields in order, the times in microseconds since the epoch (chain_from_json).
+CHAIN_JSON = RawSQL(
+    "(SELECT json_agg(json_build_array(a.parent_id, a.level, a.report_count,"
+    " (extract(epoch FROM a.locked_at) * 1000000)::bigint, a.lock_reason, a.slow_mode_seconds,"
+    " (extract(epoch FROM a.slow_mode_until) * 1000000)::bigint, a.slow_mode_reason)"
+    " ORDER BY a.lft DESC)::text"
+    f" FROM {Comment._meta.db_table} a WHERE a.tree_id = {Comment._meta.db_table}.tree_id"
+    f" AND a.lft <= {Comment._meta.db_table}.lft AND a.rght >= {Comment._meta.db_table}.rght)",
+    [],
+)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _moment(microseconds: int | None) -> datetime.datetime | None:
+    return None if microseconds is None else _EPOCH + datetime.timedelta(microseconds=microseconds)
+
+
+def chain_from_json(text: str | None) -> list[ChainLink]:
+    """CHAIN_JSON's column as the ChainLinks _chain reads."""
+    links = json.loads(text or "[]")
+    return [
+        ChainLink(parent_id, level, reports, _moment(locked), lock_reason, slow, _moment(until), slow_reason)
+        for parent_id, level, reports, locked, lock_reason, slow, until, slow_reason in links
+    ]
+
+
 # The comment a reply would go under and its ancestors, nearest first.
 _chain = PreparedValues(
     lambda tree_id, lft, rght: (
@@ -281,19 +310,29 @@ def reply_conditions(
     """What a writer is told before they type: the slow modes and speed limit in force where they
     would post, and why the place is locked ("" when it is not; the lock shows instead of the
     form). One query for a reply (the parent's ancestors), none for a top-level comment."""
-    now = now or timezone.now()
-    notices = []
-    if article.slow_mode_on(now):
-        notices.append(
-            slow_mode_text(article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason)
-        )
     if parent is None:
-        return notices, ""
+        return _article_conditions(article, now or timezone.now()), ""
     # Rows from a query compiled once, not model instances: this runs on every reply page (issue
     # 23: building the query and MPTT instances cost more than the database did).
     chain = [
         ChainLink._make(row) for row in _chain.all(tree_id=parent.tree_id, lft=parent.lft, rght=parent.rght)
     ]
+    return branch_conditions(article, chain, user=user, now=now)
+
+
+def _article_conditions(article, now: datetime.datetime) -> list[str]:
+    if not article.slow_mode_on(now):
+        return []
+    return [slow_mode_text(article.slow_mode_seconds, article.slow_mode_until, article.slow_mode_reason)]
+
+
+def branch_conditions(
+    article, chain: list[ChainLink], *, user=None, now: datetime.datetime | None = None
+) -> tuple[list[str], str]:
+    """reply_conditions() for a reply whose chain (the parent and its ancestors, nearest first)
+    the caller read already: no query."""
+    now = now or timezone.now()
+    notices = _article_conditions(article, now)
     lock = next((comment for comment in chain if comment.locked_at), None)
     locked = ""
     if lock is not None:

@@ -29,10 +29,13 @@ def author_key(*, user, author_email: str) -> str:
     return f"email:{author_email.strip().lower()}"
 
 
+AUTHOR_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+
+
 def lock_author(key: str) -> None:
     """Serialise one author's posts until the transaction ends, so two copies cannot both pass."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [AUTHOR_LOCK_NAMESPACE, key])
+        cursor.execute(AUTHOR_LOCK_SQL, [AUTHOR_LOCK_NAMESPACE, key])
 
 
 # Runs on every post: compiled once (config.prepared), as building and compiling it through the
@@ -64,8 +67,32 @@ STAND_INS = {
     "since": datetime(2000, 1, 1, tzinfo=UTC),
     "body": "-stand-in-body-",
 }
-_guest_duplicate = PreparedValues(_duplicate_query(_guest), **STAND_INS, email="-stand-in-email-")
-_member_duplicate = PreparedValues(_duplicate_query(_member), **STAND_INS, user_id=-0x7EAE)
+GUEST_STAND_IN = {"email": "-stand-in-email-"}
+MEMBER_STAND_IN = {"user_id": -0x7EAE}
+_guest_duplicate = PreparedValues(_duplicate_query(_guest), **STAND_INS, **GUEST_STAND_IN)
+_member_duplicate = PreparedValues(_duplicate_query(_member), **STAND_INS, **MEMBER_STAND_IN)
+
+
+def duplicate_query(*, member: bool) -> tuple[Callable, dict]:
+    """The duplicate query's builder (token, since, body and the author's value), a member's or a
+    guest's, and the stand-ins that compile it (STAND_INS and the author's)."""
+    if member:
+        return _duplicate_query(_member), {**STAND_INS, **MEMBER_STAND_IN}
+    return _duplicate_query(_guest), {**STAND_INS, **GUEST_STAND_IN}
+
+
+def duplicate_values(
+    *, user, author_email: str, body: str, submission_token: uuid.UUID | None = None
+) -> tuple[bool, dict]:
+    """Whether the duplicate query is a member's (else a guest's), and the values it binds."""
+    values = {
+        "token": submission_token,
+        "since": timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW),
+        "body": body.strip(),
+    }
+    if user is not None and user.is_authenticated:
+        return True, {**values, "user_id": user.pk}
+    return False, {**values, "email": author_email.strip()}
 
 
 def find_duplicate(
@@ -73,17 +100,18 @@ def find_duplicate(
 ) -> Comment | None:
     """The comment this very form stored (its submission_token), else the author's newest comment
     with exactly this text within COMMENT_DUPLICATE_WINDOW, if any: one indexed query (two when
-    one is found: the comment with its article, for the redirect)."""
-    values = {
-        "token": submission_token,
-        "since": timezone.now() - timedelta(seconds=settings.COMMENT_DUPLICATE_WINDOW),
-        "body": body.strip(),
-    }
-    if user is not None and user.is_authenticated:
-        row = _member_duplicate.first(**values, user_id=user.pk)
-    else:
-        row = _guest_duplicate.first(**values, email=author_email.strip())
-    return Comment.objects.select_related("article").get(pk=row[0]) if row else None
+    one is found: the comment with its article, for the redirect). A reader's post reads it with
+    the parent instead (comments.services.preflight)."""
+    member, values = duplicate_values(
+        user=user, author_email=author_email, body=body, submission_token=submission_token
+    )
+    row = (_member_duplicate if member else _guest_duplicate).first(**values)
+    return duplicate_comment(row[0] if row else None)
+
+
+def duplicate_comment(pk: int | None) -> Comment | None:
+    """The comment found by the duplicate query, with its article (for the redirect)."""
+    return Comment.objects.select_related("article").get(pk=pk) if pk is not None else None
 
 
 class Repeat(enum.Enum):

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.text import normalize_newlines
 
-from comments.models import Comment, Report
+from comments.models import Report
 from protection.forms import BotTrapMixin
 from protection.text import has_bidi_controls_or_controls, has_visible_text
 
@@ -111,15 +111,16 @@ class CommentForm(BotTrapMixin, forms.Form):
             )
         return name
 
-    def clean_parent(self) -> Comment | None:
+    def clean_parent(self) -> int | None:
         value = self.cleaned_data["parent"].strip()
         if not value:
             return None
         if not value.isdigit() or len(value) > 18:
             raise forms.ValidationError("The comment you are replying to cannot be found.")
-        # Only the id: post_comment() reads the parent once, under its thread's lock, and checks
-        # there that it belongs to this article and can take replies (issue 9).
-        return Comment(pk=int(value))
+        # Only the id (no model instance: making one cost more than the rest of the field's
+        # cleaning): the post reads the parent once, under its thread's lock, and checks there
+        # that it belongs to this article and can take replies (issue 9).
+        return int(value)
 
     def clean(self):
         cleaned = super().clean()
@@ -128,11 +129,11 @@ class CommentForm(BotTrapMixin, forms.Form):
         return cleaned
 
     def service_kwargs(self) -> dict:
-        """The cleaned data as keyword arguments for post_comment()."""
+        """The cleaned data as keyword arguments for submit_comment()."""
         data = self.cleaned_data
         return {
             "body": data["body"],
-            "parent": data["parent"],
+            "parent_pk": data["parent"],
             "author_name": data.get("name", ""),
             "author_email": data.get("email", ""),
             "submission_token": data.get("token"),

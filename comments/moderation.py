@@ -121,8 +121,17 @@ class Rules:
 _cached: Rules | None = None  # this process's copy, for one version
 
 
-def current_rules() -> Rules:
-    """The moderation rules, terms and bans in force now: one small query while they are unchanged.
+class UNREAD:
+    """current_rules(version=UNREAD): the caller has not read the version; read it here."""
+
+
+# The version for a query that reads it with its own (comments.services.preflight).
+VERSION = ModerationVersion.objects.filter(pk=1).values("version")
+
+
+def current_rules(version: int | None | type[UNREAD] = UNREAD) -> Rules:
+    """The moderation rules, terms and bans in force now: one small query while they are unchanged
+    (none when the caller read the version in a query of its own, e.g. with a post's other checks).
 
     Each process keeps one copy keyed by ModerationVersion, which PostgreSQL changes in the same
     transaction as any change to them: a moderator's ban, term or rule applies from the next
@@ -130,14 +139,21 @@ def current_rules() -> Rules:
     older than the version it is stored under.
     """
     global _cached
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {ModerationVersion._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
-    version = row[0] if row else None
+    if version is UNREAD:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT version FROM {ModerationVersion._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        version = row[0] if row else None
     rules = _cached
     if rules is None or rules.version != version:
         rules = _cached = _load_rules(version)
     return rules
+
+
+def cached_rules() -> Rules | None:
+    """This process's copy of the rules as last read, with no query (None before the first read):
+    a verdict made with it stands if its version is still the current one."""
+    return _cached
 
 
 def _load_rules(version: int | None) -> Rules:
@@ -188,9 +204,18 @@ BANNED = "You cannot comment here: this account or address has been banned from 
 BLOCKED = "Your comment was refused: it looks like spam or uses words this site does not accept."
 
 
-def judge(*, body: str, user: AbstractBaseUser | None, email: str, ip_address: str | None) -> Verdict:
-    """Apply the moderation rules to a new comment: one small query (two with hold_first_comments)."""
-    rules = current_rules()
+def judge(
+    *,
+    body: str,
+    user: AbstractBaseUser | None,
+    email: str,
+    ip_address: str | None,
+    version: int | None | type[UNREAD] = UNREAD,
+    rules: Rules | None = None,
+) -> Verdict:
+    """Apply the moderation rules to a new comment: one small query (two with hold_first_comments;
+    one less when the caller read the rules' version or passes the rules)."""
+    rules = rules or current_rules(version)
     user_id = user.pk if user is not None else None
     if rules.ban_for(user_id=user_id, email=email, ip_address=ip_address) is not None:
         return Verdict(Comment.Status.SPAM, "Banned author", refused=BANNED)

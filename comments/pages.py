@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from articles.models import Article
 from comments import ownership
 from comments.confirmations import place_messages
-from comments.cooling import reply_conditions
+from comments.cooling import CHAIN_JSON, branch_conditions, chain_from_json, reply_conditions
 from comments.discussion import RENDER_VERSION
 from comments.forms import CommentForm
 from comments.models import Comment
@@ -33,7 +33,14 @@ from config.prepared import PreparedValues
 from config.site import site_origin
 from pagecache.snapshot import one_snapshot
 from pagecache.splice import SplicedPage, accepts_gzip, deflate_segment, stored_block
-from pagecache.store import SHARED_PAGE_CACHE_SECONDS, SharedEntry, fillers, shared_entry, shared_response
+from pagecache.store import (
+    SHARED_PAGE_CACHE_SECONDS,
+    SharedEntry,
+    fillers,
+    recent_pages,
+    shared_entry,
+    shared_response,
+)
 from protection.forms import STAMP
 
 
@@ -179,25 +186,28 @@ def reply_page(request, parent, *, slots=None, form=None, status=200):
     return render(request, "comments/reply.html", context, status=status)
 
 
-# What the reply page shows of its parent and article, for readers without a session: one query.
+# What the reply page shows of its parent and article, and the parent's branch (its chain, for
+# issue 21's locks and limits), for readers without a session: one query.
 _reply_state = PreparedValues(
-    lambda pk, now: Comment.objects.filter(pk=pk, article__in=Article.objects.published(now=now)).values_list(
-        "status",
-        "author_name",
-        "body_html",
-        "created_at",
-        "article_id",
-        "article__updated_at",
-        "article__comments_open",
-        "article__comments_close_at",
-        "article__published_at",
-        "article__slow_mode_seconds",
-        "article__slow_mode_until",
-        "article__slow_mode_reason",
-        "tree_id",
-        "lft",
-        "rght",
-    ),  # fmt: skip
+    lambda pk, now: (
+        Comment.objects.filter(pk=pk, article__in=Article.objects.published(now=now))
+        .annotate(chain=CHAIN_JSON)
+        .values_list(
+            "status",
+            "author_name",
+            "body_html",
+            "created_at",
+            "article_id",
+            "article__updated_at",
+            "article__comments_open",
+            "article__comments_close_at",
+            "article__published_at",
+            "article__slow_mode_seconds",
+            "article__slow_mode_until",
+            "article__slow_mode_reason",
+            "chain",
+        )
+    ),
     pk=-918_273_645,
     now=datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC),
 )
@@ -206,7 +216,7 @@ REPLY_SLOTS = ("name", "quote", "notices")
 
 def shared_reply_page(request, pk):
     """The reply page of every reader without a session (issue 23: what a writer without
-    JavaScript opens before each reply): two queries (the parent with its article; its branch,
+    JavaScript opens before each reply): one query (the parent with its article and its branch,
     for issue 21's locks and limits) and a join of bytes. The page is the article's reply frame
     (the form, cached until the article changes: pagecache.splice) with the parent's pk, name,
     quote and the branch's notices put in, made for this request (the quote's relative time
@@ -215,15 +225,14 @@ def shared_reply_page(request, pk):
     if row is None:
         raise Http404("No published comment has this address.")
     status, author_name, body_html, created_at, article_id, updated_at, *rest = row
-    comments_open, closes_at, published_at, slow_seconds, slow_until, slow_reason, *numbers = rest
+    comments_open, closes_at, published_at, slow_seconds, slow_until, slow_reason, chain = rest
     article = Article(
         comments_open=comments_open, comments_close_at=closes_at, published_at=published_at,
         slow_mode_seconds=slow_seconds, slow_mode_until=slow_until, slow_mode_reason=slow_reason,
     )  # fmt: skip
     if status != Comment.Status.APPROVED or not article.is_accepting_comments:
         return reply_page(request, visible_comment(pk))  # "cannot take replies": rare, not kept
-    tree_id, lft, rght = numbers
-    notices, locked = reply_conditions(article, Comment(pk=pk, tree_id=tree_id, lft=lft, rght=rght))
+    notices, locked = branch_conditions(article, chain_from_json(chain))
     if locked:
         return reply_page(request, visible_comment(pk))  # the lock instead of the form: not kept
     frame = _reply_frame(request, article_id, updated_at)
@@ -248,6 +257,9 @@ def _reply_frame(request, article_id: int, updated_at) -> SharedEntry:
     """The reply page of an article with placeholders for its parent, made once per article state."""
     key = f"replyframe:{RENDER_VERSION}:{site_origin(request)}:{article_id}"  # like the article's frame
     state = (article_id, updated_at.timestamp())
+    frame = recent_pages.get(key)  # this process's copy: not unpickled from the cache per request
+    if frame is not None and frame.state == state:
+        return frame
     frame = cache.get(key)
     if frame is None or frame.state != state:
         article = Article.objects.get(pk=article_id)
@@ -263,4 +275,5 @@ def _reply_frame(request, article_id: int, updated_at) -> SharedEntry:
         response = reply_page(frame_request, parent, slots=slots)
         frame = SharedEntry(state, SplicedPage.build(response.content.decode(), slots))
         cache.set(key, frame, SHARED_PAGE_CACHE_SECONDS)
+    recent_pages.put(key, frame)
     return frame

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -149,7 +149,7 @@ def _landed(request, submission: Submission, *, notify: bool, fragment: bool):
     """The writer lands on their comment; their own is remembered for them (a signed cookie)."""
     comment = submission.comment
     if not submission.mine:
-        response = redirect(submission.landing)
+        response = HttpResponseRedirect(submission.landing)
         if fragment:  # the script follows the landing (issue 20)
             response = HttpResponse(status=204)
             response["X-Comment-Location"] = submission.landing
@@ -167,7 +167,8 @@ def _landed(request, submission: Submission, *, notify: bool, fragment: bool):
     else:
         if notice:
             confirm(request, notice, comment_pk=comment.pk)
-        response = redirect(submission.landing)
+        # The landing is a path already: redirect() would first try it as a URL name (reverse()).
+        response = HttpResponseRedirect(submission.landing)
     store_own_comments(request, response)  # a signed cookie: no session row to write (issue 9)
     return response
 

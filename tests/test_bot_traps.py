@@ -124,14 +124,42 @@ def test_same_text_from_another_author_is_not_a_duplicate(client, article):
     assert response.status_code == 302
 
 
-def test_duplicate_check_is_one_indexed_query_under_the_authors_lock(article, django_assert_num_queries):
+@pytest.mark.parametrize("reply", [False, True], ids=["top-level", "reply"])
+def test_duplicate_check_is_one_query_under_the_authors_lock(article, django_assert_num_queries, reply):
+    from django.contrib.auth.models import AnonymousUser
     from django.db import transaction
 
-    from comments.duplicates import find_duplicate, lock_author
+    from comments.services.preflight import lock_and_check
 
+    parent = CommentFactory(article=article) if reply else None
+    CommentFactory(article=article, body="x", author_email="Gina@example.org")
+
+    # The locks (the author's; the thread's for a reply), then the checks under them.
     with transaction.atomic(), django_assert_num_queries(2):
-        lock_author("email:gina@example.org")
-        assert find_duplicate(user=None, author_email="gina@example.org", body="x") is None
+        checked = lock_and_check(
+            author="email:gina@example.org",
+            parent_pk=parent and parent.pk,
+            defer_marks=False,
+            user=AnonymousUser(),
+            author_email="gina@example.org",
+            body="x",
+            submission_token=None,
+        )
+
+    assert checked.duplicate_pk == Comment.objects.get(body="x").pk
+    assert (checked.parent_read is not None) == reply
+
+
+def test_a_post_still_finds_duplicates_without_the_moderation_version_row(client, article):
+    from comments.models import ModerationVersion
+
+    ModerationVersion.objects.all().delete()
+    post(client, article, body="Same words.")
+
+    response = post(client, article, body="Same words.")
+
+    assert response.status_code == 409
+    assert Comment.objects.count() == 1
 
 
 def test_guest_duplicate_lookup_uses_the_guest_index(article):

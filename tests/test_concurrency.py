@@ -229,6 +229,107 @@ def test_a_twin_refused_by_the_unique_token_lands_on_the_first_comment(through):
     assert find_tree_problems() == []
 
 
+def test_a_reply_waiting_for_its_threads_lock_reads_the_parent_as_the_lock_holder_left_it():
+    """The locks are one round trip and the checks the statement after it (comments.services.
+    preflight): PostgreSQL gives that statement its own snapshot, taken once the locks are held,
+    so a parent removed by the writer that held the thread's lock is seen removed."""
+    article = ArticleFactory()
+    parent = CommentFactory(article=article)
+    moderator = StaffFactory()
+    removed, release = threading.Event(), threading.Event()
+
+    def moderator_holding_the_lock():
+        try:
+            with transaction.atomic():
+                services.remove_comment(parent, moderator=moderator)  # under the thread's lock
+                removed.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=moderator_holding_the_lock)
+    holder.start()
+    assert removed.wait(10)
+    reply = Post(body="Too late", parent=parent.pk, token=uuid.uuid4())
+    sender = threading.Thread(target=lambda: run_in_threads(lambda _: send(Client(), article, reply), 1))
+    sender.start()
+    wait_for_a_lock_wait()  # the reply's locks wait for the moderator's transaction
+    release.set()
+    holder.join(10)
+    sender.join(10)
+
+    assert reply.status == 400
+    assert not Comment.objects.filter(body="Too late").exists()
+    assert find_tree_problems() == []
+
+
+def test_a_parent_not_there_when_the_locks_were_taken_is_not_found_even_if_committed_just_after():
+    """A lock statement that finds no parent takes no lock; the statement after it could see
+    the parent committed in between. It then counts as not found: no reply without the lock."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from comments.services.posting import ParentRead
+    from comments.services.preflight import lock_and_check
+
+    article = ArticleFactory()
+    with connection.cursor() as cursor:  # the id the next comment gets
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('comments_comment', 'id')) + 1")
+        pk = cursor.fetchone()[0]
+
+    def commit_the_parent_after_the_locks(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "pg_advisory_xact_lock" in sql:
+            assert run_in_threads(lambda _: CommentFactory(article=article), 1) == []
+        return result
+
+    with transaction.atomic(), connection.execute_wrapper(commit_the_parent_after_the_locks):
+        checked = lock_and_check(
+            author="email:ann@example.org",
+            parent_pk=pk,
+            defer_marks=False,
+            user=AnonymousUser(),
+            author_email="ann@example.org",
+            body="Into the gap",
+            submission_token=None,
+        )
+
+    assert Comment.objects.filter(pk=pk).exists()
+    assert checked.parent_read == ParentRead(None)
+
+
+@pytest.mark.parametrize("email", ["ann@example.org", "o'neil@example.org", '"a\\\\b\\"c"@example.org'])
+def test_the_locks_sent_as_text_are_the_locks_bound_values_take(email):
+    """The author's key is quoted into the locks' round trip (comments.services.preflight): the
+    lock it takes is the one lock_author() takes with the key bound, whatever the email holds."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from comments.duplicates import AUTHOR_LOCK_NAMESPACE, author_key
+    from comments.services.preflight import lock_and_check
+
+    parent = CommentFactory()
+    key = author_key(user=None, author_email=email)
+    taken_elsewhere = []
+
+    def try_the_same_lock(_):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [AUTHOR_LOCK_NAMESPACE, key])
+            taken_elsewhere.append(cursor.fetchone()[0])
+
+    with transaction.atomic():
+        lock_and_check(
+            author=key,
+            parent_pk=parent.pk,
+            defer_marks=True,
+            user=AnonymousUser(),
+            author_email=email,
+            body="Quoted",
+            submission_token=None,
+        )
+        assert run_in_threads(try_the_same_lock, 1) == []
+
+    assert taken_elsewhere == [False]
+
+
 @contextmanager
 def first_comment_held_open(*, article, body: str, token):
     """A comment posted with this form token by another thread, its transaction held open (its
@@ -307,40 +408,41 @@ def test_a_reply_updates_rows_of_its_own_thread_only_in_a_fixed_number_of_querie
     must_shift = Comment.objects.filter(tree_id=parent.tree_id, rght__gte=parent.rght).count()
     b_before = thread_row_versions(thread_b.tree_id)
     a_before = thread_row_versions(thread_a.tree_id)
-    updates = []
-
-    def count_updates(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if sql.lstrip().startswith('UPDATE "comments_comment"'):
-            updates.append(context["cursor"].rowcount)
-        return result
-
     data = {"body": "Into A", "parent": parent.pk, "name": "Ann", "email": "ann@example.org"}
     moderation.current_rules()  # this process's copy of the rules, as after any earlier post
     updated_before, hot_before = comment_updates_in_this_transaction()
-    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count_updates):
+    with CaptureQueriesContext(connection) as captured:
         response = client.post(reverse("comments:add", args=[article.slug]), data)
     updated_after, hot_after = comment_updates_in_this_transaction()
 
     assert response.status_code == 302
-    # The article (posting fields); BEGIN, the marks deferred to the COMMIT (issue 23: the
-    # article's row is locked for the commit alone), the author's lock, the duplicate check (this form's
-    # token too), the moderation version (rules, terms and bans cached under it); the thread
-    # lock (by the parent's id), the parent under the lock (with the redirect's count of
-    # threads before it, and whether anyone watches its replies), the shift UPDATE, INSERT (no
-    # savepoint: a repeated form token dooms the transaction, the view looks the first comment
-    # up after it); the notification job when the parent is watched, COMMIT. The thread's
-    # version and the article's counters are the trigger's (migration comments 0011), fired by
-    # the INSERT, made at the COMMIT. One commit; no session: the guest's own comments go in a
-    # signed cookie.
-    assert len(captured.captured_queries) == 11 + watched
+    # The article (posting fields); BEGIN; in one round trip the marks deferred to the COMMIT
+    # (issue 23: the article's row is locked for the commit alone), the author's lock and the
+    # thread's (by the parent's id); in one statement under them the duplicate check (this form's
+    # token too), the moderation version (rules, terms and bans cached under it) and the parent
+    # (with the redirect's count of threads before it, and whether anyone watches its replies)
+    # (comments.services.preflight); the shift UPDATE and the INSERT in one statement
+    # (comments.mptt_internals; no savepoint: a repeated form token dooms the transaction, the
+    # view looks the first comment up after it); the notification job when the parent is
+    # watched, COMMIT. The thread's version and the
+    # article's counters are the trigger's (migration comments 0011), fired by the INSERT, made
+    # at the COMMIT. One commit; no session: the guest's own comments go in a signed cookie.
+    assert len(captured.captured_queries) == 6 + watched
     sql = [query["sql"] for query in captured.captured_queries]
     assert sql[1] == "BEGIN" and sql[-1] == "COMMIT" and sql.count("COMMIT") == 1
     assert sql[2].startswith("SET CONSTRAINTS comments_inserted_mark_changed")
+    assert [statement.split("(")[0] for statement in sql[2].split("; ")[1:]] == [
+        "SELECT pg_advisory_xact_lock",
+        "SELECT pg_advisory_xact_lock",
+    ]
     assert ('INSERT INTO "django_tasks_database_dbtaskresult"' in sql[-2]) == watched
     assert not any("django_session" in query for query in sql)
-    # The shift is the one UPDATE the application sends: rows of thread A only.
-    assert must_shift == 3 and updates == [must_shift]
+    # The shift is the one UPDATE the application sends, in the INSERT's statement (Django's log
+    # shows the INSERT as the model sent it; tests/test_mptt_internals.py shows the statement):
+    # rows of thread A only.
+    assert not any(query.startswith('UPDATE "comments_comment"') for query in sql)
+    assert sum(query.startswith('INSERT INTO "comments_comment"') for query in sql) == 1
+    assert must_shift == 3
     assert thread_row_versions(thread_b.tree_id) == b_before
     a_after = thread_row_versions(thread_a.tree_id)
     assert sum(a_after.get(pk) != version for pk, version in a_before.items()) == must_shift

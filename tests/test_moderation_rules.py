@@ -265,3 +265,46 @@ def test_links_in_disguise_count_toward_the_hold(body):
 
 def test_links_to_this_site_and_plain_slashes_are_not_counted():
     assert count_links("[see](/articles/x/) and/or 1/2, a // b, #3") == 0
+
+
+def test_a_verdict_made_before_the_locks_is_made_again_when_the_rules_changed_meanwhile(
+    client, article, monkeypatch
+):
+    """submit_comment judges with this process's copy of the rules before taking its locks
+    (comments.services.posting.judge_early); a term added since (a new version, read under the
+    locks) still refuses the comment."""
+    from comments import moderation
+    from comments.services import posting
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    moderation.current_rules()  # this process's copy, as after any earlier post
+    made_early = []
+    judge_early = posting.judge_early
+
+    def add_a_term_once_judged(**kwargs):
+        made_early.append(judge_early(**kwargs))
+        ModerationTerm.objects.create(phrase="cheap watches", action=ModerationTerm.Action.BLOCK)
+        return made_early[-1]
+
+    monkeypatch.setattr("comments.services.submitting.judge_early", add_a_term_once_judged)
+
+    response = post(client, article, "Buy cheap watches here")
+
+    assert made_early[0].verdict.status == Comment.Status.APPROVED  # the rules it was made with
+    assert response.status_code == 409 and "refused" in response.text
+    assert not Comment.objects.exists()
+
+
+def test_a_verdict_made_before_the_locks_stands_while_the_rules_are_unchanged(client, article, monkeypatch):
+    from comments import moderation
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"hold_first_comments": False})
+    moderation.current_rules()  # this process's copy, as after any earlier post
+    judged = []
+    judge = moderation.judge
+    monkeypatch.setattr(moderation, "judge", lambda **kwargs: judged.append(kwargs) or judge(**kwargs))
+
+    response = post(client, article, "Fine words")
+
+    assert response.status_code == 302
+    assert [call["rules"] is not None for call in judged] == [True]  # once, before the locks

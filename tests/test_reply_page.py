@@ -1,17 +1,20 @@
 """The reply page a writer without JavaScript opens before each reply (issue 23): for readers
-without a session it is the article's cached reply frame with the parent put in: two queries
-(the parent with its article, and its branch for issue 21's locks and limits), no rendering."""
+without a session it is the article's cached reply frame with the parent put in: one query
+(the parent with its article and its branch, for issue 21's locks and limits), no rendering."""
 
+import datetime
 import gzip
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from comments import services
+from comments import cooling, services
 from comments.models import Comment
 from comments.readers import OWN_COOKIE
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from comments.services.cooling import lock_branch, set_thread_slow_mode
+from tests.factories import ArticleFactory, CommentFactory, StaffFactory, UserFactory
 from tests.test_shared_page import GZIP, without_tokens
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +55,7 @@ def test_each_parent_gets_its_own_page_from_one_frame(client, parent, django_ass
     other = CommentFactory(article=parent.article, author_name="Chen", body="Buses instead")
     client.get(reply_url(parent))  # the article's frame made
 
-    with django_assert_num_queries(2):  # the parent and article; its branch (issue 21's locks, limits)
+    with django_assert_num_queries(1):  # the parent, its article and branch (issue 21's locks, limits)
         response = client.get(reply_url(other))
 
     assert response.templates == []  # nothing rendered: the frame and the parent's quote joined
@@ -138,3 +141,37 @@ def test_each_site_origin_gets_its_own_frame(client, parent, settings):
 
     assert f'content="https://two.example{reply_url(parent)}"' in page
     assert "one.example" not in page
+
+
+def test_the_branch_read_with_the_parent_is_the_branch_read_on_its_own(parent):
+    """The shared reply page reads the parent's chain in its own query (cooling.CHAIN_JSON): the
+    same links as cooling's query of the chain, times to the microsecond."""
+    reply = CommentFactory(parent=CommentFactory(parent=parent))
+    until = timezone.now() + datetime.timedelta(hours=2, microseconds=7)
+    set_thread_slow_mode(parent, seconds=300, until=until, reason="Hot", actor=StaffFactory())
+    services.report_comment(reply.parent, reporter_key="r1", reason="abuse", network="10.0.0.1")
+    lock_branch(reply.parent, actor=StaffFactory(), reason="Cool off")
+    reply.refresh_from_db()
+
+    in_one_query = Comment.objects.filter(pk=reply.pk).annotate(chain=cooling.CHAIN_JSON)
+    chain = cooling.chain_from_json(in_one_query.values_list("chain", flat=True).get())
+
+    assert chain == [
+        cooling.ChainLink._make(row)
+        for row in cooling._chain.all(tree_id=reply.tree_id, lft=reply.lft, rght=reply.rght)
+    ]
+    assert [link.level for link in chain] == [2, 1, 0]
+    assert chain[-1].slow_mode_until == until and chain[1].locked_at is not None
+
+
+def test_shared_reply_page_says_the_branchs_limits_as_the_page_for_one_reader(client, parent):
+    set_thread_slow_mode(
+        parent, seconds=300, until=timezone.now() + datetime.timedelta(hours=2), actor=StaffFactory()
+    )
+    services.report_comment(parent, reporter_key="r1", reason="abuse", network="10.0.0.1")
+
+    shared = client.get(reply_url(parent)).text
+
+    assert "Slow mode: one comment every 5 minutes in this thread until" in shared
+    assert "Speed limit: this part of the discussion has 1 open report" in shared
+    assert without_tokens(shared) == without_tokens(personal_page(client, parent))

@@ -42,7 +42,8 @@ def test_report_links_carry_no_nofollow_and_the_form_pages_say_noindex(client, a
     comment = CommentFactory(article=article)
 
     page = client.get(article.get_absolute_url()).text
-    report_link = re.search(rf'<a href="{reverse("comments:report", args=[comment.pk])}"[^>]*>', page).group(0)
+    report_url = reverse("comments:report", args=[comment.pk])
+    report_link = re.search(rf'<a href="{report_url}"[^>]*>', page).group(0)
 
     assert "nofollow" not in report_link
     for name in ("comments:reply", "comments:report"):

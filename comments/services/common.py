@@ -23,6 +23,10 @@ class ParentRefused(CommentRefused):
 
 # The triggers that mark a write's thread and article changed (migrations 0011 and 0018).
 MARK_TRIGGERS = "comments_inserted_mark_changed, comments_updated_mark_changed, comments_deleted_mark_changed"
+DEFER_MARKS_SQL = f"SET CONSTRAINTS {MARK_TRIGGERS} DEFERRED"
+# One statement: a comment's tree_id never changes, so reading it and locking go together. No
+# row: no such comment, and no lock taken.
+THREAD_LOCK_OF_SQL = f"SELECT pg_advisory_xact_lock(%s, tree_id) FROM {Comment._meta.db_table} WHERE id = %s"
 
 
 def defer_marks() -> None:
@@ -34,7 +38,7 @@ def defer_marks() -> None:
     to one article's threads do not queue on it for the rest of each other's transaction."""
     assert connection.in_atomic_block, "defer_marks() needs a transaction"
     with connection.cursor() as cursor:
-        cursor.execute(f"SET CONSTRAINTS {MARK_TRIGGERS} DEFERRED")
+        cursor.execute(DEFER_MARKS_SQL)
 
 
 def lock_thread(tree_id: int) -> None:
@@ -45,16 +49,11 @@ def lock_thread(tree_id: int) -> None:
 
 
 def lock_thread_of(comment_pk: int) -> bool:
-    """Hold the lock of the comment's thread until the transaction ends; False if there is no such comment.
-
-    One statement: a comment's tree_id never changes, so reading it and locking go together.
-    """
+    """Hold the lock of the comment's thread until the transaction ends; False if there is no such
+    comment (THREAD_LOCK_OF_SQL: one statement)."""
     assert connection.in_atomic_block, "lock_thread_of() needs a transaction"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock(%s, tree_id) FROM {Comment._meta.db_table} WHERE id = %s",
-            [THREAD_LOCK_NAMESPACE, comment_pk],
-        )
+        cursor.execute(THREAD_LOCK_OF_SQL, [THREAD_LOCK_NAMESPACE, comment_pk])
         return cursor.fetchone() is not None
 
 

@@ -4,11 +4,12 @@ The view validates the form and maps the Submission this returns to a response; 
 between (the author's lock, the duplicate check, a form sent twice, the rate limit, the post and
 where the writer lands) is here, in one transaction, in this order:
 
-    lock the author -> same form or same text? -> rate limit -> post (thread lock, insert) -> land
+    lock the author (and the thread) -> same form or same text? -> rate limit -> post (insert) -> land
 
-The marks of the post (its thread's version, the article's counters) are deferred to the COMMIT
-when this opens the transaction: the article's row is then locked for the commit alone
-(common.defer_marks, issue 23).
+The locks and what is read under them (the duplicate check, the moderation version, the parent)
+take two round trips (comments.services.preflight, issue 23). The marks of the post (its
+thread's version, the article's counters) are deferred to the COMMIT when this opens the
+transaction: the article's row is then locked for the commit alone (common.defer_marks).
 """
 
 import enum
@@ -22,16 +23,16 @@ from comments.cooling import CoolingRefused, HoldNotice
 from comments.duplicates import (
     Repeat,
     author_key,
+    duplicate_comment,
     duplicate_message,
-    find_duplicate,
     judge_repeat,
-    lock_author,
     same_author,
 )
 from comments.locations import comment_location
 from comments.models import Comment
-from comments.services.common import CommentRefused, ParentRefused, defer_marks
-from comments.services.posting import _post, first_with_token_or_raise
+from comments.services.common import CommentRefused, ParentRefused
+from comments.services.posting import _post, first_with_token_or_raise, judge_early
+from comments.services.preflight import lock_and_check
 from config.client import client_ip
 from protection import ratelimit
 from protection.refusals import log_refusal
@@ -68,7 +69,7 @@ def submit_comment(
     *,
     article: Article,
     body: str,
-    parent: Comment | None = None,
+    parent_pk: int | None = None,
     author_name: str = "",
     author_email: str = "",
     submission_token: uuid.UUID | None = None,
@@ -82,14 +83,25 @@ def submit_comment(
     user = request.user if request.user.is_authenticated else None
     author = author_key(user=request.user, author_email=author_email)
     owns_transaction = not connection.in_atomic_block
+    ip_address = client_ip(request)
+    # The moderation rules before the locks, so their work (the text rendered, the terms searched)
+    # holds no thread's lock; kept if the rules' version read under the locks is the same.
+    judged = judge_early(
+        body=body, user=user, author_name=author_name, author_email=author_email, ip_address=ip_address
+    )
     try:
         with transaction.atomic():
-            if owns_transaction:  # nothing here reads a count after the post (issue 23)
-                defer_marks()
-            lock_author(author)
-            duplicate = find_duplicate(
-                user=request.user, author_email=author_email, body=body, submission_token=submission_token
+            checked = lock_and_check(  # two round trips (comments.services.preflight)
+                author=author,
+                parent_pk=parent_pk,
+                # nothing here reads a count after the post (issue 23)
+                defer_marks=owns_transaction,
+                user=request.user,
+                author_email=author_email,
+                body=body,
+                submission_token=submission_token,
             )
+            duplicate = duplicate_comment(checked.duplicate_pk)
             repeat = judge_repeat(
                 request, duplicate, author_email=author_email, submission_token=submission_token
             )
@@ -104,14 +116,16 @@ def submit_comment(
             posted = _post(
                 article=article,
                 body=body,
-                parent=parent,
                 user=user,
                 author_name=author_name,
                 author_email=author_email,
-                ip_address=client_ip(request),
+                ip_address=ip_address,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 submission_token=submission_token,
                 hold_confirmed=hold_confirmed,
+                rules_version=checked.rules_version,
+                judged=judged,
+                parent_read=checked.parent_read,  # a reply's parent, read under the locks
             )
     except IntegrityError as error:
         # This form's token is stored already: its twin, sent under another author (an edited
