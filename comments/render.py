@@ -36,6 +36,14 @@ def url_pattern(name: str) -> str:
     return reverse(name, args=[987654321]).replace("987654321", "{pk}")
 
 
+@functools.cache
+def url_parts(name: str) -> tuple[str, str]:
+    """url_pattern() split around the pk, for the links every comment has: an f-string joining
+    the two parts and the pk costs a third of str.format(pk=...) (about 2 µs a comment)."""
+    before, after = url_pattern(name).split("{pk}")
+    return before, after
+
+
 def page_zone():
     """The zone comments' times are written in, asked once per page (Django's lookup goes through
     a thread-local: 3 µs, 50 times for a page of threads). UTC as datetime.UTC, the zone the rows'
@@ -130,8 +138,10 @@ def render_items(
     if not items:
         return ""
     thread_url = url_pattern("comments:thread")
-    reply_url = url_pattern("comments:reply") if article.is_accepting_comments else None
-    report_url = url_pattern("comments:report")
+    thread_at, thread_end = url_parts("comments:thread")
+    replies_open = article.is_accepting_comments
+    reply_at, reply_end = url_parts("comments:reply")
+    report_at, report_end = url_parts("comments:report")
     edit_url, delete_url = url_pattern("comments:edit"), url_pattern("comments:delete")
     zone = zone or page_zone()
     locked = locked_pks(items, locked_above=locked_above)
@@ -153,7 +163,7 @@ def render_items(
             append(
                 f'<header class="comment-meta"><span class="author c{colour}" data-initials="{initials}">'
                 f"{author}</span> "
-                f'<a href="{thread_url.format(pk=pk)}">'
+                f'<a href="{thread_at}{pk}{thread_end}">'
                 f"{time_element(comment.created_at.astimezone(zone))}</a>"
             )
             if comment.edited_at:
@@ -180,9 +190,9 @@ def render_items(
                 actions = []
                 if pk in locked:
                     actions.append(lock_note(comment))
-                elif reply_url:
+                elif replies_open:
                     actions.append(
-                        f'<a href="{reply_url.format(pk=pk)}" class="reply-link" '
+                        f'<a href="{reply_at}{pk}{reply_end}" class="reply-link" '
                         f'aria-label="Reply to {author}">Reply</a>'
                     )
                 if helpful is not None:
@@ -192,7 +202,8 @@ def render_items(
                 if pk in deletable:
                     actions.append(f'<a href="{delete_url.format(pk=pk)}" class="delete-link">Delete</a>')
                 actions.append(
-                    f'<a href="{report_url.format(pk=pk)}" aria-label="Report comment by {author}">Report</a>'
+                    f'<a href="{report_at}{pk}{report_end}" '
+                    f'aria-label="Report comment by {author}">Report</a>'
                 )
                 append(f'<p class="comment-actions">{" ".join(actions)}</p>')
         elif comment.status == comment.Status.DELETED:
