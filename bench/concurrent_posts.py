@@ -363,7 +363,7 @@ class Writers:
                 action, fields = reply_form.action, reply_form.fields
                 token = fields.get("token") or token
             # Each writer is its own guest: one shared address would serialise all writers on one
-            # author's lock (protection.duplicates.lock_author), which no crowd of readers does.
+            # author's lock (comments.duplicates.AUTHOR_LOCK_SQL), which no crowd of readers does.
             fields = {**fields, "body": body, site.name_field: f"Writer {number}",
                       site.email_field: f"w{number}@x.org",
                       "parent": "" if parent is None else str(parent), "token": token}  # fmt: skip

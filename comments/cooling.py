@@ -9,7 +9,7 @@
 
 Timers are timestamps compared with `now` here, when a comment is written: no scheduler. Staff
 are exempt from all of it. Exact under concurrency because posts by one author take turns on
-the author's lock (comments.duplicates.lock_author, taken by submit_comment before this runs),
+the author's lock (comments.duplicates.AUTHOR_LOCK_SQL, taken by submit_comment before this runs),
 and the author's last comment is read after that lock, in a fresh READ COMMITTED statement.
 Signals for people, never a hidden penalty: every refusal says which rule, why, and when.
 """

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -29,13 +28,9 @@ def author_key(*, user, author_email: str) -> str:
     return f"email:{author_email.strip().lower()}"
 
 
+# Serialises one author's posts until the transaction ends, so two copies cannot both pass:
+# taken by comments.services.preflight.lock_and_check with the author_key().
 AUTHOR_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
-
-
-def lock_author(key: str) -> None:
-    """Serialise one author's posts until the transaction ends, so two copies cannot both pass."""
-    with connection.cursor() as cursor:
-        cursor.execute(AUTHOR_LOCK_SQL, [AUTHOR_LOCK_NAMESPACE, key])
 
 
 # Runs on every post: compiled once (config.prepared), as building and compiling it through the

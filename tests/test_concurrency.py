@@ -300,7 +300,7 @@ def test_a_parent_not_there_when_the_locks_were_taken_is_not_found_even_if_commi
 @pytest.mark.parametrize("email", ["ann@example.org", "o'neil@example.org", '"a\\\\b\\"c"@example.org'])
 def test_the_locks_sent_as_text_are_the_locks_bound_values_take(email):
     """The author's key is quoted into the locks' round trip (comments.services.preflight): the
-    lock it takes is the one lock_author() takes with the key bound, whatever the email holds."""
+    lock it takes is the one AUTHOR_LOCK_SQL takes with the key bound, whatever the email holds."""
     from django.contrib.auth.models import AnonymousUser
 
     from comments.duplicates import AUTHOR_LOCK_NAMESPACE, author_key
