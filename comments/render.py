@@ -137,7 +137,6 @@ def render_items(
     zone: page_zone(), when the caller renders several lists."""
     if not items:
         return ""
-    thread_url = url_pattern("comments:thread")
     thread_at, thread_end = url_parts("comments:thread")
     replies_open = article.is_accepting_comments
     reply_at, reply_end = url_parts("comments:reply")
@@ -215,7 +214,7 @@ def render_items(
         if item.hidden_replies:
             hidden = item.hidden_replies
             append(
-                f'<p class="continue"><a href="{thread_url.format(pk=pk)}">Continue this thread '
+                f'<p class="continue"><a href="{thread_at}{pk}{thread_end}">Continue this thread '
                 f"({hidden} more {'reply' if hidden == 1 else 'replies'})</a></p>"
             )
         if item.opens:
@@ -226,7 +225,7 @@ def render_items(
         elif item.more_replies:  # the thread's last item shown on an article page: the rest on its page
             more = item.more_replies
             link = (
-                f'<p class="continue"><a href="{thread_url.format(pk=item.thread_root)}">'
+                f'<p class="continue"><a href="{thread_at}{item.thread_root}{thread_end}">'
                 f"{more} more {'reply' if more == 1 else 'replies'} in this thread</a></p>"
             )
             closes = len(item.closes)
