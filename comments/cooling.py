@@ -33,15 +33,21 @@ NEWCOMER_ACCOUNT_DAYS = getattr(settings, "NEWCOMER_ACCOUNT_DAYS", 3)
 NEWCOMER_HOLD_REASON = "First-time commenter on an article that holds newcomers' comments for review."
 SPEED_LIMIT_BASE_MINUTES = 2
 
+# The comment a query is about and its ancestors (the chain a reply to it goes into), as `a`.
+_COMMENT = Comment._meta.db_table
+_IN_CHAIN = (
+    f" FROM {_COMMENT} a WHERE a.tree_id = {_COMMENT}.tree_id"
+    f" AND a.lft <= {_COMMENT}.lft AND a.rght >= {_COMMENT}.rght"
+)
+
 # Read with the parent under its thread's lock (comments.services.posting), no query of its own:
-# over the parent and its ancestors (the chain the reply goes into), whether any is locked, their
-# open reports, and the thread's slow mode (seconds; its end in microseconds since the epoch).
+# over the parent and its ancestors, whether any is locked, their open reports, and the thread's
+# slow mode (seconds; its end in microseconds since the epoch).
 CHAIN = RawSQL(
     "(SELECT ARRAY[count(a.locked_at), coalesce(sum(a.report_count), 0),"
     " coalesce(max(a.slow_mode_seconds) FILTER (WHERE a.parent_id IS NULL), 0),"
     " (extract(epoch FROM max(a.slow_mode_until) FILTER (WHERE a.parent_id IS NULL)) * 1000000)]::bigint[]"
-    f" FROM {Comment._meta.db_table} a WHERE a.tree_id = {Comment._meta.db_table}.tree_id"
-    f" AND a.lft <= {Comment._meta.db_table}.lft AND a.rght >= {Comment._meta.db_table}.rght)",
+    f"{_IN_CHAIN})",
     [],
 )
 
@@ -270,9 +276,7 @@ CHAIN_JSON = RawSQL(
     "(SELECT json_agg(json_build_array(a.parent_id, a.level, a.report_count,"
     " (extract(epoch FROM a.locked_at) * 1000000)::bigint, a.lock_reason, a.slow_mode_seconds,"
     " (extract(epoch FROM a.slow_mode_until) * 1000000)::bigint, a.slow_mode_reason)"
-    " ORDER BY a.lft DESC)::text"
-    f" FROM {Comment._meta.db_table} a WHERE a.tree_id = {Comment._meta.db_table}.tree_id"
-    f" AND a.lft <= {Comment._meta.db_table}.lft AND a.rght >= {Comment._meta.db_table}.rght)",
+    f" ORDER BY a.lft DESC)::text{_IN_CHAIN})",
     [],
 )
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
