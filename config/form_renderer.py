@@ -7,7 +7,11 @@ every reader who cannot get the shared page (a session, an error, THREAD_CACHE=0
 (an empty comment box, an empty name), so their HTML is kept, keyed by their whole context.
 
 Only a widget whose value is empty (None or "") is kept, in a bounded LRU (MAX_ENTRIES): what a
-reader typed, a form's token or stamp never is. The key holds each value with its exact type:
+reader typed, a form's token or stamp never is. A text box or hidden input holding text (a form's
+token and stamp: every form rendered holds new ones) is kept rendered around a stand-in for its
+value, which each rendering replaces with the value escaped, as the template's autoescaping would
+(VALUE_TEMPLATES: Django's own templates, which write the value once and test it only against
+None or emptiness). The key holds each value with its exact type:
 "a&b" and mark_safe("a&b") are equal strings that render differently, as True and 1 are equal
 numbers; a context holding anything but plain dicts, strings, numbers, booleans and None (lazy
 text, a Select's choices, a form) is rendered as usual. The active language is part of the key.
@@ -21,9 +25,17 @@ from functools import lru_cache
 
 from django.forms.renderers import DjangoTemplates
 from django.utils import translation
+from django.utils.html import escape
 
 MAX_ENTRIES = 1024  # a reply form's widgets have ids of their own: one set per comment replied to
 _PLAIN = (str, int, bool, type(None))
+# Django's widget templates that write widget.value once, escaped, and test it only against None
+# (input.html) or emptiness (textarea.html): a stand-in renders what the value would, in its place.
+VALUE_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "email", "hidden", "number", "password", "url", "search", "tel", "textarea")
+)
+STAND_IN = "threadline-widget-value-7f3c9a"  # nothing to escape, never a real value's text
 
 
 class _NotPlain(Exception):
@@ -54,13 +66,18 @@ class KeptWidgetsRenderer(DjangoTemplates):
 
     def render(self, template_name, context, request=None):
         widget = context.get("widget") if request is None and len(context) == 1 else None
-        if type(widget) is not dict or widget.get("value") not in (None, ""):
+        if type(widget) is not dict:
+            return super().render(template_name, context, request)
+        value = widget.get("value")
+        held = type(value) is str and value != "" and template_name in VALUE_TEMPLATES
+        if value not in (None, "") and not held:
             return super().render(template_name, context, request)
         try:
-            frozen = _frozen(widget)
+            frozen = _frozen({**widget, "value": STAND_IN} if held else widget)
         except _NotPlain:
             return super().render(template_name, context, request)
-        return self._kept(template_name, translation.get_language(), frozen)
+        html = self._kept(template_name, translation.get_language(), frozen)
+        return html.replace(STAND_IN, escape(value)) if held else html
 
     def _render_frozen(self, template_name, language, frozen):
         return super().render(template_name, {"widget": _thawed(frozen)})

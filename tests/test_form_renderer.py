@@ -1,5 +1,5 @@
 """Widgets rendered through the site's renderer (config/form_renderer.py) come out exactly as
-Django's own renderer writes them, and only value-less widgets are kept."""
+Django's own renderer writes them, and no value a widget holds is ever kept."""
 
 import pytest
 from django import forms
@@ -10,7 +10,7 @@ from django.utils.translation import override
 
 from accounts.forms import SignupForm
 from comments.forms import CommentEditForm, CommentForm, PreviewForm, ReportForm
-from config.form_renderer import MAX_ENTRIES, KeptWidgetsRenderer
+from config.form_renderer import MAX_ENTRIES, STAND_IN, KeptWidgetsRenderer
 from notifications.forms import NotificationSettingsForm
 from tests.factories import ArticleFactory, StaffFactory, UserFactory
 
@@ -52,12 +52,48 @@ def test_every_widget_of_the_sites_forms_renders_as_djangos_renderer_writes_it()
     assert kept._kept.cache_info().hits > 10
 
 
-def test_a_widget_holding_a_value_is_never_kept():
+TRICKY_VALUES = [
+    "Ana's secret",
+    'a "quoted" <b>bold</b> & more',
+    "&amp; already escaped",
+    STAND_IN,
+    f"{STAND_IN} & {STAND_IN}<",
+    "line\nbreak\r\n  spaced  ",
+    "0",
+    " ",
+]
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [forms.TextInput(), forms.HiddenInput(), forms.EmailInput(), forms.Textarea(attrs={"rows": 5}),
+     forms.NumberInput(), forms.URLInput(), forms.PasswordInput(render_value=True)],
+    ids=lambda widget: type(widget).__name__,
+)  # fmt: skip
+def test_a_widget_holding_text_renders_as_djangos_renderer_writes_it(widget):
+    kept, plain = KeptWidgetsRenderer(), DjangoTemplates()
+
+    for value in TRICKY_VALUES:
+        expected = widget.render("field", value, attrs={"id": "id_field"}, renderer=plain)
+        assert widget.render("field", value, attrs={"id": "id_field"}, renderer=kept) == expected
+
+
+def test_a_widget_holding_a_value_is_kept_without_it():
     renderer = KeptWidgetsRenderer()
 
-    html = forms.TextInput().render("name", "Ana's secret", renderer=renderer)
+    first = forms.HiddenInput().render("token", "Ana's secret", renderer=renderer)
+    second = forms.HiddenInput().render("token", "another & one", renderer=renderer)
 
-    assert 'value="Ana&#x27;s secret"' in html
+    assert 'value="Ana&#x27;s secret"' in first and 'value="another &amp; one"' in second
+    assert renderer._kept.cache_info().currsize == 1  # one entry for both, keyed by the stand-in
+
+
+def test_a_value_that_is_not_plain_text_is_rendered_as_usual():
+    renderer = KeptWidgetsRenderer()
+
+    html = forms.TextInput().render("name", mark_safe("<b>kept as is</b>"), renderer=renderer)
+
+    assert 'value="<b>kept as is</b>"' in html
     assert renderer._kept.cache_info().currsize == 0
 
 
