@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.site.origin",  # the site's origin, from SITE_URL
             ],
+            "builtins": ["config.kept_urls"],  # {% url %} and {% static %}, answers kept per process
         },
     },
 ]
