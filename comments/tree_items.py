@@ -63,7 +63,7 @@ def structured_comments(items: list[ThreadItem]) -> str:
     entries = []
     for item in items:
         comment = item.comment
-        if not comment.is_approved or comment.parent_id is not None:
+        if comment.parent_id is not None or not comment.is_approved:  # most are replies: asked first
             continue
         entry = {
             "@type": "Comment",
