@@ -87,3 +87,29 @@ def test_each_page_holds_the_threads_and_versions_the_orm_pages_hold(settings, s
         assert _page_versions(article, page, sort, None) == dict(
             page.object_list.values_list("tree_id", "thread_version")
         )
+
+
+def test_a_threads_json_ld_is_what_the_json_encoder_writes():
+    from comments.discussion import render_threads
+    from comments.templatetags.threadline import script_safe_json
+    from comments.tree_items import STRUCTURED_TEXT_CHARS
+
+    article = ArticleFactory()
+    names = ['Zoë "Z" \\ Ångström', "</script><b>&", "Tab\there \u2028 line", "😀"]
+    bodies = ['He said "hi" \\ </script> & more', "é" * 250, "Line\nbreak\r\n\x07 bell", "short"]
+    roots = [CommentFactory(article=article, author_name=n, body=b) for n, b in zip(names, bodies, strict=True)]
+    CommentFactory(article=article, parent=roots[0], body="A reply: not listed")
+
+    rendered = render_threads(article, [root.tree_id for root in roots])
+
+    for root in roots:
+        root.refresh_from_db()
+        text = root.body if len(root.body) <= STRUCTURED_TEXT_CHARS else root.body[:199] + "…"
+        expected = {
+            "@type": "Comment",
+            "@id": f"/comments/{root.pk}/",
+            "author": {"@type": "Person", "name": root.author_name},
+            "dateCreated": root.created_at.isoformat(),
+            "text": text,
+        }
+        assert rendered[root.tree_id][1] == script_safe_json([expected])[1:-1]

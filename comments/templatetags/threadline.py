@@ -1,7 +1,7 @@
 """Cheap per-comment template filters: a local avatar, relative time, JSON-LD."""
 
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django import template
@@ -98,10 +98,16 @@ def time_element(local: datetime) -> str:
     is the absolute time), and no attribute to mark it: the script takes the times in a comment's
     header (.comment-meta).
 
-    The text is what f"{local:%-d %b %Y, %H:%M}" gives, built from the fields: strftime took half
-    of this function's 3.6 µs, paid for every comment of a page rendered cold."""
-    iso = machine_time(local)  # ...THH:MM:SS and Z or the zone's offset
-    return f'<time datetime="{iso}">{local.day} {MONTHS[local.month]} {local.year}, {iso[11:16]}</time>'
+    The text is what f"{local:%-d %b %Y, %H:%M}" gives and the attribute what machine_time()
+    does, both written from the fields with one %: strftime, then str(), took 3.6, then 2.4 µs
+    of this, paid for every comment of a page rendered cold (tests/test_cold_page.py holds it
+    to strftime's and isoformat's text)."""
+    zone = "Z" if local.tzinfo is UTC else machine_time(local)[19:]
+    year, month, day, hour, minute = local.year, local.month, local.day, local.hour, local.minute
+    # % and not an f-string: {month:02} parses its format at each call, twice the time.
+    return '<time datetime="%04d-%02d-%02dT%02d:%02d:%02d%s">%d %s %d, %02d:%02d</time>' % (  # noqa: UP031
+        (year, month, day, hour, minute, local.second, zone) + (day, MONTHS[month], year, hour, minute)
+    )
 
 
 @register.filter(is_safe=True)
@@ -117,10 +123,14 @@ _JSON_ENCODER = DjangoJSONEncoder(ensure_ascii=False)
 
 def script_safe_json(data) -> str:
     """JSON escaped like json_script's, so that reader text cannot end a <script> element."""
-    text = _JSON_ENCODER.encode(data)
+    return script_safe(_JSON_ENCODER.encode(data))
+
+
+def script_safe(json_text: str) -> str:
+    """JSON text escaped like json_script's (script_safe_json)."""
     for char, escaped in _JSON_SCRIPT_ESCAPES.items():  # str.replace: far faster than translate()
-        text = text.replace(chr(char), escaped)
-    return text
+        json_text = json_text.replace(chr(char), escaped)
+    return json_text
 
 
 @register.filter
