@@ -27,7 +27,10 @@ from django.utils.html import escape
 
 from comments.folding import folded_body
 from comments.held_notices import held_note_html
+from comments.models import Comment
 from comments.templatetags.threadline import author_parts, time_element
+
+APPROVED = Comment.Status.APPROVED
 
 
 @functools.cache
@@ -149,7 +152,7 @@ def render_items(
     for item in items:
         comment = item.comment
         pk = comment.pk
-        approved = comment.is_approved
+        approved = comment.status == APPROVED
         parent = "" if comment.parent_id is None else comment.parent_id
         if pk == highlight:
             append(
