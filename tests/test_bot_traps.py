@@ -170,6 +170,10 @@ def test_guest_duplicate_lookup_uses_the_guest_index(article):
     from comments.models import Comment
 
     CommentFactory(article=article, author_email="gina@example.org")
+    # Other guests too: with one row every index costs the same, and the plan then hung on the
+    # indexes' sizes, which earlier tests leave behind (this test failed now and then).
+    for number in range(150):
+        CommentFactory(article=article, author_email=f"guest{number}@example.org")
     with connection.cursor() as cursor:  # the test's transaction: SET LOCAL ends with it
         cursor.execute("ANALYZE comments_comment")  # fresh statistics, whatever ran before
         cursor.execute("SET LOCAL enable_seqscan = off")
