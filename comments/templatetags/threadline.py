@@ -145,3 +145,11 @@ def held_note(comment) -> SafeString:
     from comments.held_notices import held_note_html
 
     return mark_safe(held_note_html(comment))  # noqa: S308 (escaped in held_note_html)
+
+
+@register.simple_tag(takes_context=True)
+def comment_form(context, form, action) -> SafeString:
+    """comments/_form.html for the form, kept per process while it is empty (comments.kept_form)."""
+    from comments.kept_form import comment_form_html
+
+    return comment_form_html(form, action=action, csrf_token=context.get("csrf_token"))
