@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Left
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,7 +28,14 @@ from comments import best, ownership
 from comments.models import Comment, CommentPick
 from comments.readers import NO_READER, Reader
 from comments.render import page_zone, render_items
-from comments.tree_items import RENDERED_FIELDS, RenderedComment, build_items, cap_thread, structured_comments
+from comments.tree_items import (
+    RENDERED_FIELDS,
+    STRUCTURED_TEXT_CHARS,
+    RenderedComment,
+    build_items,
+    cap_thread,
+    structured_comments,
+)
 from config.prepared import PreparedValues
 from pagecache.splice import deflate_segment
 
@@ -238,8 +245,11 @@ def _thread_rows_query(tree_ids, depth, limit):
         .filter(position__lte=limit)
         .annotate(more_approved=Case(When(parent=None, then=Coalesce(Subquery(past), 0)), default=0))
         .annotate(is_picked=Exists(CommentPick.objects.filter(comment=OuterRef("pk"))))  # issue 22's badge
+        .annotate(
+            excerpt=Case(When(parent=None, then=Left("body", STRUCTURED_TEXT_CHARS + 1)), default=Value(""))
+        )
         .order_by("tree_id", "lft")
-        .values_list(*RENDERED_FIELDS, "more_approved", "is_picked")
+        .values_list(*RENDERED_FIELDS, "excerpt", "more_approved", "is_picked")
     )
 
 
