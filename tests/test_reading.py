@@ -1,5 +1,6 @@
 """Replying, editing and deleting through the client: fragments for the script, the edit window."""
 
+import datetime
 import json
 import re
 from datetime import timedelta
@@ -259,6 +260,8 @@ def test_article_page_has_title_description_open_graph_and_json_ld(client, artic
     assert f'<meta name="description" content="{article.summary}">' in page
     assert f'<meta property="og:title" content="{article.title}">' in page
     assert '<meta property="og:type" content="article">' in page
+    published = re.search(r'<meta property="article:published_time" content="([^"]+)">', page).group(1)
+    assert datetime.datetime.fromisoformat(published) == article.published_at.replace(microsecond=0)
     assert f'<link rel="canonical" href="{settings.SITE_URL}{article.get_absolute_url()}">' in page
     assert page.count("</script>") == page.count("<script")  # reader text cannot close the element
     raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
