@@ -19,6 +19,8 @@ import secrets
 from collections import OrderedDict
 from threading import Lock
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -27,7 +29,7 @@ from django.utils.translation import get_language
 from protection.forms import STAMP
 
 TEMPLATE = "comments/_form.html"
-MAX_ENTRIES = 64
+MAX_ENTRIES = 512  # one an article's form (its action), ~4 KB each
 FRESH = ("token", STAMP)  # the form's fields whose value is new for each reader
 # Random per process: no text a reader can send holds one.
 _STAND_INS = {name: f"keptform{secrets.token_hex(12)}" for name in ("csrf", *FRESH)}
@@ -82,3 +84,10 @@ def _render_with_stand_ins(form, context: dict) -> str:
     twin.initial = {**form.initial, **{name: _STAND_INS[name] for name in FRESH}}
     twin._bound_fields_cache = {}  # Django's BaseForm: bound fields remember their initial value
     return render_to_string(TEMPLATE, {**context, "form": twin, "csrf_token": _STAND_INS["csrf"]})
+
+
+@receiver(setting_changed, dispatch_uid="threadline-kept-form")
+def _forget(**kwargs) -> None:
+    """A test's override_settings may change what the form says (its limits, the URLs)."""
+    with _lock:
+        _kept.clear()
