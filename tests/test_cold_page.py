@@ -97,7 +97,9 @@ def test_a_threads_json_ld_is_what_the_json_encoder_writes():
     article = ArticleFactory()
     names = ['Zoë "Z" \\ Ångström', "</script><b>&", "Tab\there \u2028 line", "😀"]
     bodies = ['He said "hi" \\ </script> & more', "é" * 250, "Line\nbreak\r\n\x07 bell", "short"]
-    roots = [CommentFactory(article=article, author_name=n, body=b) for n, b in zip(names, bodies, strict=True)]
+    roots = [
+        CommentFactory(article=article, author_name=n, body=b) for n, b in zip(names, bodies, strict=True)
+    ]
     CommentFactory(article=article, parent=roots[0], body="A reply: not listed")
 
     rendered = render_threads(article, [root.tree_id for root in roots])
