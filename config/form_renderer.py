@@ -35,7 +35,9 @@ VALUE_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in ("text", "email", "hidden", "number", "password", "url", "search", "tel", "textarea")
 )
-STAND_IN = "threadline-widget-value-7f3c9a"  # nothing to escape, never a real value's text
+# Nothing in it to escape. A value that holds it is still put in whole: one replace, which does
+# not look again inside what it put in (tests/test_form_renderer.py renders such values).
+STAND_IN = "threadline-widget-value-7f3c9a"
 
 
 class _NotPlain(Exception):

@@ -6,13 +6,14 @@ asks the manifest storage, about 30; the article page has twelve of one and thre
 rendered for every reader who cannot get the shared page (a session, THREAD_CACHE=0: bench/README.md,
 "The cold first page"). What they return is a function of their arguments and of what reverse()
 itself reads (the URLconf, the script prefix, the language), all of which are in the key; the
-manifest is read once per process anyway. Only plain arguments (text, whole numbers) are kept: anything else
-(a model instance, lazy text) is reversed as Django does.
+manifest is read once per process anyway. Only plain arguments (text, whole numbers) are kept:
+anything else (a model instance, lazy text) is reversed as Django does.
 
 KeptURLNode.render is Django's URLNode.render with reverse() swapped for the kept one; and
 `{% load static %}` would put Django's own tag back over this one, so the templates here use
-`{% static %}` without loading it. tests/test_kept_urls.py checks every {% url %} and {% static %}
-of the site's templates against Django's, and fails if URLNode.render changes upstream.
+`{% static %}` without loading it. tests/test_kept_urls.py checks each form of the tag (no
+arguments, positional, keyword, `as`, a missing view, text to escape) against Django's, the
+article page's static names against the storage's, and fails if URLNode.render changes upstream.
 """
 
 import functools
