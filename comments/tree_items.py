@@ -11,7 +11,7 @@ from json.encoder import encode_basestring
 from django.conf import settings
 
 from comments.models import Comment
-from comments.render import url_parts
+from comments.render import APPROVED, url_parts
 from comments.templatetags.threadline import script_safe
 
 STRUCTURED_TEXT_CHARS = 200  # a top-level comment's text in the page's JSON-LD
@@ -118,10 +118,9 @@ def build_items(
     awaiting = set()
     if own_pending:  # a reader's own held comments: only in the threads rendered for them
         awaiting = {c.pk for c in comments if c.pk in own_pending and c.status == Comment.Status.PENDING}
-    approved = Comment.Status.APPROVED
     for comment in reversed(comments):  # children before parents
         hidden_below = comment.level == last_level and comment.rght - comment.lft > 1
-        if comment.status == approved or comment.pk in shown or comment.pk in awaiting or hidden_below:
+        if comment.status == APPROVED or comment.pk in shown or comment.pk in awaiting or hidden_below:
             shown.add(comment.pk)
             if comment.parent_id is not None:
                 shown.add(comment.parent_id)
